@@ -1,0 +1,623 @@
+// Package ca is shep's test НУЦ: a root and an issuing CA shaped like НУЦ РК's test PKI, which
+// issue SIGN/AUTH certificates for any ИИН/БИН and validity window, revoke them, and publish full
+// and delta CRLs and OCSP answers.
+//
+// State lives in a directory (keys as 0600 PEM files, issued certificates, CRLs and state.json),
+// guarded by flock(2), so the CLI and a running gateway can use the same data dir at once.
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shep-kz/shep/certs"
+)
+
+// Default names, in the style of НУЦ's test hierarchy («НЕГІЗГІ КО TEST (RSA)» → «ҰКО 3.0 (RSA TEST)»).
+const (
+	RootName      = "НЕГІЗГІ КО SHEP TEST (RSA)"
+	IssuingName   = "ҰКО SHEP (RSA TEST)"
+	ResponderName = "СЕРВИС ПРОВЕРКИ ОНЛАЙН СТАТУСА СЕРТИФИКАТА SHEP TEST"
+)
+
+// Options configure an Authority. Zero values take the defaults shown.
+type Options struct {
+	// Dir holds the authority's files; it is created with mode 0700.
+	Dir string
+	// BaseURL is the public URL under which pkihttp serves this authority (no trailing slash),
+	// written into CDP, FreshestCRL and AIA of issued certificates. Default: the URL recorded at
+	// initialisation, or http://127.0.0.1:8080/pki.
+	BaseURL string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// KeyBits is the RSA size of generated keys (default 2048).
+	KeyBits int
+	// FullCRLValidity is thisUpdate→nextUpdate of a full CRL (default 24h); a new one is issued
+	// when half of it has passed. DeltaCRLValidity likewise for deltas (default 1h); a delta is
+	// also reissued as soon as a revocation is recorded. RootCRLValidity for the root's CRL (30 days).
+	FullCRLValidity, DeltaCRLValidity, RootCRLValidity time.Duration
+	// OCSPValidity is thisUpdate→nextUpdate of OCSP answers (default 1h).
+	OCSPValidity time.Duration
+	Logger       *slog.Logger
+}
+
+// Authority is an opened test НУЦ. It is safe for concurrent use.
+type Authority struct {
+	opts Options
+
+	root, ca, responder          *x509.Certificate
+	rootKey, caKey, responderKey crypto.Signer
+
+	mu       sync.Mutex // guards st and stMod
+	st       *state
+	stMod    time.Time
+	crlCache map[CRLKind][]byte
+}
+
+// ErrNotInitialized is returned by Open when the directory holds no authority and create is false.
+var ErrNotInitialized = errors.New("test НУЦ is not initialised (run `shep pki init`)")
+
+// Open opens the authority in opts.Dir, creating the hierarchy first if create is true and the
+// directory holds none (idempotent: an existing authority is opened unchanged).
+func Open(ctx context.Context, opts Options, create bool) (*Authority, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("ca: Options.Dir is required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.KeyBits == 0 {
+		opts.KeyBits = 2048
+	}
+	if opts.FullCRLValidity == 0 {
+		opts.FullCRLValidity = 24 * time.Hour
+	}
+	if opts.DeltaCRLValidity == 0 {
+		opts.DeltaCRLValidity = time.Hour
+	}
+	if opts.RootCRLValidity == 0 {
+		opts.RootCRLValidity = 30 * 24 * time.Hour
+	}
+	if opts.OCSPValidity == 0 {
+		opts.OCSPValidity = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "issued"), 0o700); err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "crl"), 0o700); err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	lk, err := lockDir(opts.Dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	defer lk.unlock()
+
+	a := &Authority{opts: opts, crlCache: map[CRLKind][]byte{}}
+	st, mod, err := loadState(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	if st == nil {
+		if !create {
+			return nil, ErrNotInitialized
+		}
+		if err := a.create(ctx); err != nil {
+			return nil, fmt.Errorf("ca: initialise: %w", err)
+		}
+		opts.Logger.InfoContext(ctx, "test НУЦ created", "dir", opts.Dir, "root", RootName, "issuing", IssuingName)
+		return a, nil
+	}
+	a.st, a.stMod = st, mod
+	if a.opts.BaseURL == "" {
+		a.opts.BaseURL = st.BaseURL
+	}
+	if err := a.loadKeys(); err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	return a, nil
+}
+
+func (a *Authority) path(name string) string { return filepath.Join(a.opts.Dir, name) }
+
+// create makes the root, the issuing CA and the OCSP responder; the caller holds the lock.
+func (a *Authority) create(ctx context.Context) error {
+	if a.opts.BaseURL == "" {
+		a.opts.BaseURL = "http://127.0.0.1:8080/pki"
+	}
+	// The CAs are valid from 2010 so that certificates with any past validity window chain.
+	caFrom := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := a.opts.Now()
+	var err error
+	if a.rootKey, err = rsa.GenerateKey(rand.Reader, a.opts.KeyBits); err != nil {
+		return err
+	}
+	if a.caKey, err = rsa.GenerateKey(rand.Reader, a.opts.KeyBits); err != nil {
+		return err
+	}
+	if a.responderKey, err = rsa.GenerateKey(rand.Reader, a.opts.KeyBits); err != nil {
+		return err
+	}
+	ncaPolicy, err := policiesExtension(certs.OIDPolicyNCA)
+	if err != nil {
+		return err
+	}
+	rootTmpl := &x509.Certificate{
+		Subject:               pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCN, Value: RootName}, {Type: oidCountry, Value: "KZ"}}},
+		NotBefore:             caFrom,
+		NotAfter:              now.AddDate(30, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            1,
+		ExtraExtensions:       []pkix.Extension{ncaPolicy},
+	}
+	if a.root, err = a.sign(rootTmpl, a.rootKey.Public(), nil, a.rootKey); err != nil {
+		return fmt.Errorf("root: %w", err)
+	}
+	caTmpl := &x509.Certificate{
+		Subject:               pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCountry, Value: "KZ"}, {Type: oidCN, Value: IssuingName}}},
+		NotBefore:             caFrom,
+		NotAfter:              now.AddDate(25, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+		CRLDistributionPoints: []string{a.opts.BaseURL + "/crl/root.crl"},
+		IssuingCertificateURL: []string{a.opts.BaseURL + "/root.crt"},
+		ExtraExtensions:       []pkix.Extension{ncaPolicy},
+	}
+	if a.ca, err = a.sign(caTmpl, a.caKey.Public(), a.root, a.rootKey); err != nil {
+		return fmt.Errorf("issuing CA: %w", err)
+	}
+	respTmpl := &x509.Certificate{
+		Subject:               pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCountry, Value: "KZ"}, {Type: oidCN, Value: ResponderName}}},
+		NotBefore:             caFrom,
+		NotAfter:              a.ca.NotAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		BasicConstraintsValid: true,
+		ExtraExtensions:       []pkix.Extension{{Id: oidExtOCSPNoCheck, Value: asn1NULL}},
+	}
+	if a.responder, err = a.sign(respTmpl, a.responderKey.Public(), a.ca, a.caKey); err != nil {
+		return fmt.Errorf("OCSP responder: %w", err)
+	}
+	for _, f := range []struct {
+		name string
+		cert *x509.Certificate
+		key  crypto.Signer
+	}{{"root", a.root, a.rootKey}, {"ca", a.ca, a.caKey}, {"ocsp", a.responder, a.responderKey}} {
+		if err := writeFileAtomic(a.path(f.name+".crt"), pemCert(f.cert), 0o644); err != nil {
+			return err
+		}
+		kb, err := pemKey(f.key)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(a.path(f.name+".key"), kb, 0o600); err != nil {
+			return err
+		}
+	}
+	a.st = &state{Version: 1, BaseURL: a.opts.BaseURL}
+	a.stMod, err = saveState(a.opts.Dir, a.st)
+	_ = ctx
+	return err
+}
+
+// sign issues tmpl for pub, signed by parent/parentKey (self-signed when parent is nil).
+func (a *Authority) sign(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = serial
+	if tmpl.SubjectKeyId == nil {
+		if tmpl.SubjectKeyId, err = subjectKeyID(pub); err != nil {
+			return nil, err
+		}
+	}
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+func (a *Authority) loadKeys() error {
+	var err error
+	load := func(name string) (*x509.Certificate, crypto.Signer) {
+		if err != nil {
+			return nil, nil
+		}
+		var c *x509.Certificate
+		var k crypto.Signer
+		if c, err = readCertFile(a.path(name + ".crt")); err != nil {
+			return nil, nil
+		}
+		if k, err = readKeyFile(a.path(name + ".key")); err != nil {
+			return nil, nil
+		}
+		return c, k
+	}
+	a.root, a.rootKey = load("root")
+	a.ca, a.caKey = load("ca")
+	a.responder, a.responderKey = load("ocsp")
+	return err
+}
+
+// Root returns the root certificate (the trust anchor).
+func (a *Authority) Root() *x509.Certificate { return a.root }
+
+// Issuing returns the issuing CA certificate.
+func (a *Authority) Issuing() *x509.Certificate { return a.ca }
+
+// Responder returns the delegated OCSP responder certificate.
+func (a *Authority) Responder() *x509.Certificate { return a.responder }
+
+// BaseURL returns the URL written into issued certificates.
+func (a *Authority) BaseURL() string { return a.opts.BaseURL }
+
+// ChainPEM returns the issuing CA then the root, PEM-encoded.
+func (a *Authority) ChainPEM() []byte { return append(pemCert(a.ca), pemCert(a.root)...) }
+
+// Issued is a newly issued certificate.
+type Issued struct {
+	Certificate *x509.Certificate
+	Key         crypto.Signer // nil when the request carried its own public key
+	Chain       []*x509.Certificate
+}
+
+// Issue issues a certificate as НУЦ would for req.
+func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error) {
+	now := a.opts.Now()
+	if err := req.normalize(now); err != nil {
+		return nil, fmt.Errorf("ca: issue: %w", err)
+	}
+	if req.NotAfter.After(a.ca.NotAfter) {
+		return nil, fmt.Errorf("ca: issue: not-after %s is beyond the issuing CA's %s", req.NotAfter.Format(time.RFC3339), a.ca.NotAfter.Format(time.RFC3339))
+	}
+	if req.NotBefore.Before(a.ca.NotBefore) {
+		return nil, fmt.Errorf("ca: issue: not-before %s is before the issuing CA's %s", req.NotBefore.Format(time.RFC3339), a.ca.NotBefore.Format(time.RFC3339))
+	}
+	var key crypto.Signer
+	pub := req.PublicKey
+	if pub == nil {
+		bits := req.KeyBits
+		if bits == 0 {
+			bits = a.opts.KeyBits
+		}
+		k, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			return nil, fmt.Errorf("ca: issue: %w", err)
+		}
+		key, pub = k, k.Public()
+	}
+	policy, err := policiesExtension(req.policy())
+	if err != nil {
+		return nil, err
+	}
+	freshest, err := distributionPoints(a.opts.BaseURL + "/crl/delta.crl")
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		Subject:               req.subject(),
+		NotBefore:             req.NotBefore,
+		NotAfter:              req.NotAfter,
+		UnknownExtKeyUsage:    req.Kind.roles(),
+		BasicConstraintsValid: false,
+		CRLDistributionPoints: []string{a.opts.BaseURL + "/crl/full.crl"},
+		OCSPServer:            []string{a.opts.BaseURL + "/ocsp"},
+		IssuingCertificateURL: []string{a.opts.BaseURL + "/ca.crt"},
+		ExtraExtensions:       []pkix.Extension{policy, {Id: oidExtFreshestCRL, Value: freshest}},
+	}
+	if req.Usage == UsageSign {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	} else {
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	}
+	if req.Email != "" {
+		tmpl.EmailAddresses = []string{req.Email}
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lk, err := lockDir(a.opts.Dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	defer lk.unlock()
+	if err := a.refreshLocked(); err != nil {
+		return nil, err
+	}
+	cert, err := a.sign(tmpl, pub, a.ca, a.caKey)
+	if err != nil {
+		return nil, fmt.Errorf("ca: issue: %w", err)
+	}
+	serial := certs.SerialHex(cert.SerialNumber)
+	if err := writeFileAtomic(a.path(filepath.Join("issued", serial+".crt")), pemCert(cert), 0o644); err != nil {
+		return nil, fmt.Errorf("ca: issue: %w", err)
+	}
+	a.st.Certs = append(a.st.Certs, &certRecord{
+		Serial: serial, Kind: req.Kind, Usage: req.Usage, Subject: req.CommonName,
+		IIN: req.IIN, BIN: req.BIN, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, IssuedAt: now,
+	})
+	if a.stMod, err = saveState(a.opts.Dir, a.st); err != nil {
+		return nil, fmt.Errorf("ca: issue: %w", err)
+	}
+	a.opts.Logger.InfoContext(ctx, "certificate issued", "serial", serial, "kind", req.Kind, "usage", req.Usage,
+		"iin", req.IIN, "bin", req.BIN, "not_before", cert.NotBefore, "not_after", cert.NotAfter)
+	return &Issued{Certificate: cert, Key: key, Chain: []*x509.Certificate{a.ca, a.root}}, nil
+}
+
+// refreshLocked reloads state.json if another process changed it. The caller holds a.mu and the
+// file lock.
+func (a *Authority) refreshLocked() error {
+	st, err := os.Stat(a.path(stateFile))
+	if err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	if st.ModTime().Equal(a.stMod) {
+		return nil
+	}
+	s, mod, err := loadState(a.opts.Dir)
+	if err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	if s == nil {
+		return fmt.Errorf("ca: %s disappeared", a.path(stateFile))
+	}
+	a.st, a.stMod = s, mod
+	a.crlCache = map[CRLKind][]byte{}
+	return nil
+}
+
+// withState runs f on current state under the in-process mutex and a file lock; if f reports a
+// change, the state is saved before the lock is released.
+func (a *Authority) withState(exclusive bool, f func(s *state) (changed bool, err error)) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lk, err := lockDir(a.opts.Dir, exclusive)
+	if err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	defer lk.unlock()
+	if err := a.refreshLocked(); err != nil {
+		return err
+	}
+	changed, err := f(a.st)
+	if err != nil {
+		return err
+	}
+	if changed {
+		if !exclusive {
+			return errors.New("ca: internal: state changed under a shared lock")
+		}
+		if a.stMod, err = saveState(a.opts.Dir, a.st); err != nil {
+			return fmt.Errorf("ca: %w", err)
+		}
+	}
+	return nil
+}
+
+// Reason is an RFC 5280 CRLReason.
+type Reason int
+
+// CRL reasons (RFC 5280 §5.3.1).
+const (
+	ReasonUnspecified          Reason = 0
+	ReasonKeyCompromise        Reason = 1
+	ReasonCACompromise         Reason = 2
+	ReasonAffiliationChanged   Reason = 3
+	ReasonSuperseded           Reason = 4
+	ReasonCessationOfOperation Reason = 5
+	ReasonCertificateHold      Reason = 6
+	ReasonRemoveFromCRL        Reason = 8
+	ReasonPrivilegeWithdrawn   Reason = 9
+	ReasonAACompromise         Reason = 10
+)
+
+var reasonNames = map[Reason]string{
+	ReasonUnspecified: "unspecified", ReasonKeyCompromise: "keyCompromise", ReasonCACompromise: "cACompromise",
+	ReasonAffiliationChanged: "affiliationChanged", ReasonSuperseded: "superseded",
+	ReasonCessationOfOperation: "cessationOfOperation", ReasonCertificateHold: "certificateHold",
+	ReasonRemoveFromCRL: "removeFromCRL", ReasonPrivilegeWithdrawn: "privilegeWithdrawn", ReasonAACompromise: "aACompromise",
+}
+
+func (r Reason) String() string {
+	if n, ok := reasonNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("reason(%d)", int(r))
+}
+
+// ParseReason accepts a reason name (keyCompromise, superseded, …, case-insensitive) or its number.
+func ParseReason(s string) (Reason, error) {
+	for r, n := range reasonNames {
+		if strings.EqualFold(n, s) || fmt.Sprint(int(r)) == s {
+			if r == ReasonRemoveFromCRL {
+				return 0, errors.New("removeFromCRL is not a revocation reason (it only appears in delta CRLs)")
+			}
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown revocation reason %q", s)
+}
+
+// ErrUnknownCertificate is returned when a serial number was not issued by this authority.
+var ErrUnknownCertificate = errors.New("certificate not issued by this authority")
+
+// ErrAlreadyRevoked is returned when revoking a certificate twice.
+var ErrAlreadyRevoked = errors.New("certificate already revoked")
+
+// Revoke records the revocation of the certificate with serial, effective at `at` (zero: now).
+// The next delta CRL and every OCSP answer from now on report it.
+func (a *Authority) Revoke(ctx context.Context, serial *big.Int, reason Reason, at time.Time) error {
+	if reason == ReasonRemoveFromCRL {
+		return errors.New("ca: revoke: removeFromCRL is not a revocation reason")
+	}
+	now := a.opts.Now()
+	if at.IsZero() {
+		at = now
+	}
+	hex := certs.SerialHex(serial)
+	err := a.withState(true, func(s *state) (bool, error) {
+		c := s.find(hex)
+		if c == nil {
+			return false, fmt.Errorf("ca: revoke %s: %w", hex, ErrUnknownCertificate)
+		}
+		if c.Revoked != nil && c.Revoked.Reason != ReasonCertificateHold {
+			return false, fmt.Errorf("ca: revoke %s: %w (%s, %s)", hex, ErrAlreadyRevoked, c.Revoked.Reason, c.Revoked.At.Format(time.RFC3339))
+		}
+		s.RevSeq++
+		c.Revoked = &revRecord{At: at.UTC().Truncate(time.Second), Reason: reason, Recorded: now, Seq: s.RevSeq}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	a.opts.Logger.InfoContext(ctx, "certificate revoked", "serial", hex, "reason", reason.String(), "at", at)
+	return nil
+}
+
+// Release lifts a certificateHold: the certificate is good again, and the next delta CRL lists it
+// with reason removeFromCRL.
+func (a *Authority) Release(ctx context.Context, serial *big.Int) error {
+	hex := certs.SerialHex(serial)
+	return a.withState(true, func(s *state) (bool, error) {
+		c := s.find(hex)
+		if c == nil {
+			return false, fmt.Errorf("ca: release %s: %w", hex, ErrUnknownCertificate)
+		}
+		if c.Revoked == nil || c.Revoked.Reason != ReasonCertificateHold {
+			return false, fmt.Errorf("ca: release %s: the certificate is not on hold", hex)
+		}
+		s.RevSeq++
+		c.Revoked = &revRecord{At: c.Revoked.At, Reason: ReasonRemoveFromCRL, Recorded: a.opts.Now(), Seq: s.RevSeq}
+		a.opts.Logger.InfoContext(ctx, "certificate hold released", "serial", hex)
+		return true, nil
+	})
+}
+
+// CertStatus is what the authority knows of one of its certificates.
+type CertStatus struct {
+	Serial    string
+	Kind      Kind
+	Usage     Usage
+	Subject   string
+	IIN, BIN  string
+	NotBefore time.Time
+	NotAfter  time.Time
+	Revoked   bool
+	RevokedAt time.Time
+	Reason    Reason
+}
+
+// Status returns what the authority knows of serial; ok is false if it did not issue it.
+func (a *Authority) Status(serial *big.Int) (st CertStatus, ok bool, err error) {
+	hex := certs.SerialHex(serial)
+	err = a.withState(false, func(s *state) (bool, error) {
+		c := s.find(hex)
+		if c == nil {
+			return false, nil
+		}
+		ok = true
+		st = c.status()
+		return false, nil
+	})
+	return st, ok, err
+}
+
+// Certificates lists every certificate the authority issued, oldest first.
+func (a *Authority) Certificates() ([]CertStatus, error) {
+	var out []CertStatus
+	err := a.withState(false, func(s *state) (bool, error) {
+		for _, c := range s.Certs {
+			out = append(out, c.status())
+		}
+		return false, nil
+	})
+	return out, err
+}
+
+func (c *certRecord) status() CertStatus {
+	st := CertStatus{Serial: c.Serial, Kind: c.Kind, Usage: c.Usage, Subject: c.Subject, IIN: c.IIN, BIN: c.BIN,
+		NotBefore: c.NotBefore, NotAfter: c.NotAfter}
+	if c.Revoked != nil && c.Revoked.Reason != ReasonRemoveFromCRL {
+		st.Revoked, st.RevokedAt, st.Reason = true, c.Revoked.At, c.Revoked.Reason
+	}
+	return st
+}
+
+func pemCert(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+func pemKey(k crypto.Signer) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// PEMCertificate encodes a certificate as PEM.
+func PEMCertificate(c *x509.Certificate) []byte { return pemCert(c) }
+
+// PEMPrivateKey encodes a private key as PKCS#8 PEM.
+func PEMPrivateKey(k crypto.Signer) ([]byte, error) { return pemKey(k) }
+
+func readCertFile(p string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("%s: no PEM certificate", p)
+	}
+	return x509.ParseCertificate(blk.Bytes)
+}
+
+func readKeyFile(p string) (crypto.Signer, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, fmt.Errorf("%s: no PEM key", p)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	s, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("%s: not a signing key", p)
+	}
+	return s, nil
+}

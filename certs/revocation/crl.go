@@ -1,0 +1,484 @@
+package revocation
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shep-kz/shep/certs"
+)
+
+// Source yields the DER (or PEM) bytes of one CRL.
+type Source interface {
+	Name() string
+	Fetch(ctx context.Context) ([]byte, error)
+}
+
+// FileSource reads a CRL from a file on every refresh.
+type FileSource string
+
+// Name implements Source.
+func (f FileSource) Name() string { return "file:" + string(f) }
+
+// Fetch implements Source.
+func (f FileSource) Fetch(context.Context) ([]byte, error) { return os.ReadFile(string(f)) }
+
+// URLSource downloads a CRL over HTTP(S).
+type URLSource struct {
+	URL     string
+	Client  *http.Client // default: 10 s timeout
+	MaxSize int64        // default 32 MiB
+}
+
+// Name implements Source.
+func (u URLSource) Name() string { return u.URL }
+
+// Fetch implements Source.
+func (u URLSource) Fetch(ctx context.Context) ([]byte, error) {
+	return httpGet(ctx, u.Client, u.URL, u.MaxSize)
+}
+
+func httpGet(ctx context.Context, c *http.Client, url string, max int64) ([]byte, error) {
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	if max == 0 {
+		max = 32 << 20
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("GET %s: larger than %d bytes", url, max)
+	}
+	return b, nil
+}
+
+// FuncSource adapts a function (for example an in-process CA) to Source.
+type FuncSource struct {
+	Label string
+	F     func(ctx context.Context) ([]byte, error)
+}
+
+// Name implements Source.
+func (f FuncSource) Name() string { return f.Label }
+
+// Fetch implements Source.
+func (f FuncSource) Fetch(ctx context.Context) ([]byte, error) { return f.F(ctx) }
+
+// CRLOptions configure a CRLStore.
+type CRLOptions struct {
+	Sources []Source
+	// FetchCDP downloads, on demand, the CRLs named in a checked certificate's CRLDistributionPoints
+	// and FreshestCRL extensions when no current CRL is held; they are then refreshed like Sources.
+	FetchCDP   bool
+	HTTPClient *http.Client
+	Verifier   certs.SignatureVerifier // default certs.StdVerifier
+	// Refresh is how often every source is fetched again by Run (default 1h).
+	Refresh time.Duration
+	// RetryAfter is the least time between two on-demand fetches of one URL (default 30 s).
+	RetryAfter time.Duration
+	// Skew tolerates a CRL whose thisUpdate is slightly in the future (default 5 min).
+	Skew   time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// CRLStore holds the latest CRL of each source and answers revocation queries from them.
+type CRLStore struct {
+	opts CRLOptions
+
+	mu      sync.Mutex
+	sources map[string]Source
+	lists   map[string]*crlInfo // by source name
+	errs    map[string]error    // last fetch error by source name
+	tried   map[string]time.Time
+}
+
+type crlInfo struct {
+	list    *x509.RevocationList
+	source  string
+	fetched time.Time
+	number  int64
+	delta   bool
+	base    int64 // delta: the base CRL number
+	entries map[string]x509.RevocationListEntry
+	// verified caches the signature check against an issuer (by certificate hash).
+	verified map[[32]byte]error
+}
+
+var oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
+var oidFreshestCRL = asn1.ObjectIdentifier{2, 5, 29, 46}
+
+// NewCRLStore returns a store for the given sources; call Refresh (or Run) to load them.
+func NewCRLStore(opts CRLOptions) *CRLStore {
+	if opts.Verifier == nil {
+		opts.Verifier = certs.StdVerifier{}
+	}
+	if opts.Refresh == 0 {
+		opts.Refresh = time.Hour
+	}
+	if opts.RetryAfter == 0 {
+		opts.RetryAfter = 30 * time.Second
+	}
+	if opts.Skew == 0 {
+		opts.Skew = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &CRLStore{opts: opts, sources: map[string]Source{}, lists: map[string]*crlInfo{},
+		errs: map[string]error{}, tried: map[string]time.Time{}}
+	for _, src := range opts.Sources {
+		s.sources[src.Name()] = src
+	}
+	return s
+}
+
+// Add parses a CRL and stores it as the current CRL of source name (replacing an older one).
+func (s *CRLStore) Add(name string, der []byte) error {
+	info, err := parseCRL(name, der)
+	if err != nil {
+		return err
+	}
+	info.fetched = s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.lists[name]; old != nil && old.number > info.number && old.list.ThisUpdate.After(info.list.ThisUpdate) {
+		return fmt.Errorf("CRL from %s: number %d is older than the held %d", name, info.number, old.number)
+	}
+	s.lists[name] = info
+	delete(s.errs, name)
+	return nil
+}
+
+func parseCRL(name string, b []byte) (*crlInfo, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("CRL from %s: empty", name)
+	}
+	if blk := pemBlock(b); blk != nil {
+		b = blk
+	}
+	l, err := x509.ParseRevocationList(b)
+	if err != nil {
+		return nil, fmt.Errorf("CRL from %s: %w", name, err)
+	}
+	info := &crlInfo{list: l, source: name, entries: make(map[string]x509.RevocationListEntry, len(l.RevokedCertificateEntries)),
+		verified: map[[32]byte]error{}}
+	if l.Number != nil {
+		info.number = l.Number.Int64()
+	}
+	for _, e := range l.Extensions {
+		if e.Id.Equal(oidDeltaCRLIndicator) {
+			var base *big.Int
+			if _, err := asn1.Unmarshal(e.Value, &base); err != nil {
+				return nil, fmt.Errorf("CRL from %s: delta indicator: %w", name, err)
+			}
+			info.delta, info.base = true, base.Int64()
+		} else if e.Critical && !knownCRLExtension(e.Id) {
+			return nil, fmt.Errorf("CRL from %s: unsupported critical extension %s", name, e.Id)
+		}
+	}
+	for _, e := range l.RevokedCertificateEntries {
+		info.entries[string(e.SerialNumber.Bytes())] = e
+	}
+	return info, nil
+}
+
+func knownCRLExtension(id asn1.ObjectIdentifier) bool {
+	for _, k := range []asn1.ObjectIdentifier{{2, 5, 29, 35}, {2, 5, 29, 20}, oidDeltaCRLIndicator, oidFreshestCRL} {
+		if id.Equal(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// Refresh fetches every source now. Sources that fail keep their previous CRL; the joined
+// errors are returned.
+func (s *CRLStore) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	srcs := make([]Source, 0, len(s.sources))
+	for _, src := range s.sources {
+		srcs = append(srcs, src)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, src := range srcs {
+		if err := s.fetch(ctx, src); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *CRLStore) fetch(ctx context.Context, src Source) error {
+	s.mu.Lock()
+	s.tried[src.Name()] = s.opts.Now()
+	s.mu.Unlock()
+	b, err := src.Fetch(ctx)
+	if err == nil {
+		err = s.Add(src.Name(), b)
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.errs[src.Name()] = err
+		s.mu.Unlock()
+		s.opts.Logger.WarnContext(ctx, "CRL refresh failed", "source", src.Name(), "err", err)
+		return fmt.Errorf("refresh %s: %w", src.Name(), err)
+	}
+	return nil
+}
+
+// Run refreshes every source each Options.Refresh until ctx is done.
+func (s *CRLStore) Run(ctx context.Context) {
+	t := time.NewTicker(s.opts.Refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.Refresh(ctx)
+		}
+	}
+}
+
+// SourceHealth describes the CRL currently held from one source.
+type SourceHealth struct {
+	Source     string
+	Number     int64
+	Delta      bool
+	Issuer     string
+	ThisUpdate time.Time
+	NextUpdate time.Time
+	Entries    int
+	Current    bool   // nextUpdate is in the future
+	LastError  string // of the most recent fetch, if it failed
+}
+
+// Health lists every source with what is held from it.
+func (s *CRLStore) Health() []SourceHealth {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SourceHealth
+	for name := range s.sources {
+		h := SourceHealth{Source: name}
+		if info := s.lists[name]; info != nil {
+			h.Number, h.Delta, h.Issuer = info.number, info.delta, info.list.Issuer.String()
+			h.ThisUpdate, h.NextUpdate, h.Entries = info.list.ThisUpdate, info.list.NextUpdate, len(info.entries)
+			h.Current = info.list.NextUpdate.After(now)
+		}
+		if err := s.errs[name]; err != nil {
+			h.LastError = err.Error()
+		}
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}
+
+// Check implements Checker.
+func (s *CRLStore) Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (Status, error) {
+	full, delta, why := s.pick(issuer, at)
+	if full == nil && s.opts.FetchCDP && s.fetchCDP(ctx, cert) {
+		full, delta, why = s.pick(issuer, at)
+	}
+	if full == nil {
+		return Status{Reason: -1}, unknownf("no current CRL of %q for %s: %s", issuer.Subject.CommonName, at.UTC().Format(time.RFC3339), why)
+	}
+	st := Status{State: Good, Reason: -1, Source: fmt.Sprintf("crl %s #%d", full.source, full.number),
+		ThisUpdate: full.list.ThisUpdate, NextUpdate: full.list.NextUpdate}
+	key := string(cert.SerialNumber.Bytes())
+	apply := func(e x509.RevocationListEntry, ok bool) {
+		if !ok {
+			return
+		}
+		switch {
+		case e.ReasonCode == 8: // removeFromCRL
+			st.State, st.RevokedAt, st.Reason = Good, time.Time{}, -1
+		case !e.RevocationTime.After(at):
+			st.State, st.RevokedAt, st.Reason = Revoked, e.RevocationTime, e.ReasonCode
+		default: // revoked only after the time of interest
+			st.State, st.RevokedAt, st.Reason = Good, time.Time{}, -1
+		}
+	}
+	e, ok := full.entries[key]
+	apply(e, ok)
+	if delta != nil {
+		e, ok := delta.entries[key]
+		apply(e, ok)
+		st.Source += fmt.Sprintf(" + delta %s #%d", delta.source, delta.number)
+		if delta.list.NextUpdate.Before(st.NextUpdate) {
+			st.NextUpdate = delta.list.NextUpdate
+		}
+	}
+	return st, nil
+}
+
+// pick chooses the newest verified full CRL of issuer that covers at, and the newest delta that
+// applies to it. why explains a nil full.
+func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *crlInfo, why string) {
+	now := s.opts.Now()
+	fp := sha256.Sum256(issuer.Raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var reasons []string
+	var fulls, deltas []*crlInfo
+	for _, info := range s.lists {
+		l := info.list
+		if string(l.RawIssuer) != string(issuer.RawSubject) {
+			continue
+		}
+		if len(l.AuthorityKeyId) > 0 && len(issuer.SubjectKeyId) > 0 && string(l.AuthorityKeyId) != string(issuer.SubjectKeyId) {
+			continue
+		}
+		err, done := info.verified[fp]
+		if !done {
+			err = certs.CheckCRLSignature(s.opts.Verifier, l, issuer)
+			info.verified[fp] = err
+		}
+		if err != nil {
+			reasons = append(reasons, fmt.Sprintf("%s: signature: %v", info.source, err))
+			continue
+		}
+		if l.ThisUpdate.After(now.Add(s.opts.Skew)) {
+			reasons = append(reasons, fmt.Sprintf("%s: thisUpdate %s is in the future", info.source, l.ThisUpdate.Format(time.RFC3339)))
+			continue
+		}
+		if l.NextUpdate.IsZero() || !l.NextUpdate.After(at) {
+			reasons = append(reasons, fmt.Sprintf("%s: #%d stale (nextUpdate %s)", info.source, info.number, l.NextUpdate.Format(time.RFC3339)))
+			continue
+		}
+		if info.delta {
+			deltas = append(deltas, info)
+		} else {
+			fulls = append(fulls, info)
+		}
+	}
+	if len(fulls) == 0 {
+		if len(reasons) == 0 {
+			reasons = append(reasons, "none held")
+		}
+		slices.Sort(reasons)
+		return nil, nil, strings.Join(reasons, "; ")
+	}
+	newest := func(l []*crlInfo) *crlInfo {
+		sort.Slice(l, func(i, j int) bool { return l[i].number > l[j].number })
+		return l[0]
+	}
+	full = newest(fulls)
+	var usable []*crlInfo
+	for _, d := range deltas {
+		if d.base <= full.number && d.number > full.number {
+			usable = append(usable, d)
+		}
+	}
+	if len(usable) > 0 {
+		delta = newest(usable)
+	}
+	return full, delta, ""
+}
+
+// fetchCDP downloads the CRLs named in cert (full and delta) that were not tried recently and
+// registers them as sources. It reports whether anything new was stored.
+func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate) bool {
+	urls := append([]string(nil), cert.CRLDistributionPoints...)
+	urls = append(urls, freshestCRLURLs(cert)...)
+	added := false
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			continue
+		}
+		s.mu.Lock()
+		last, tried := s.tried[u]
+		src, known := s.sources[u]
+		if !known {
+			src = URLSource{URL: u, Client: s.opts.HTTPClient}
+			s.sources[u] = src
+		}
+		s.mu.Unlock()
+		if tried && s.opts.Now().Sub(last) < s.opts.RetryAfter {
+			continue
+		}
+		if s.fetch(ctx, src) == nil {
+			added = true
+		}
+	}
+	return added
+}
+
+// freshestCRLURLs reads the FreshestCRL (delta CRL distribution point) extension.
+func freshestCRLURLs(c *x509.Certificate) []string {
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidFreshestCRL) {
+			continue
+		}
+		var dps []struct {
+			DistributionPoint asn1.RawValue `asn1:"optional,tag:0"`
+		}
+		if _, err := asn1.Unmarshal(e.Value, &dps); err != nil {
+			return nil
+		}
+		var out []string
+		for _, dp := range dps {
+			var names asn1.RawValue // [0] fullName GeneralNames
+			if _, err := asn1.Unmarshal(dp.DistributionPoint.Bytes, &names); err != nil || names.Tag != 0 {
+				continue
+			}
+			rest := names.Bytes
+			for len(rest) > 0 {
+				var gn asn1.RawValue
+				var err error
+				if rest, err = asn1.Unmarshal(rest, &gn); err != nil {
+					break
+				}
+				if gn.Class == asn1.ClassContextSpecific && gn.Tag == 6 {
+					out = append(out, string(gn.Bytes))
+				}
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// pemBlock returns the DER inside a PEM "X509 CRL" block, or nil if b is not PEM.
+func pemBlock(b []byte) []byte {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "X509 CRL" {
+		return nil
+	}
+	return blk.Bytes
+}

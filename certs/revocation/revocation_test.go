@@ -1,0 +1,357 @@
+package revocation_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/certs/ocsp"
+	"github.com/shep-kz/shep/certs/pkihttp"
+	"github.com/shep-kz/shep/certs/revocation"
+	"github.com/shep-kz/shep/internal/fixtures"
+	"github.com/shep-kz/shep/internal/testpki"
+)
+
+var ctx = context.Background()
+
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func caSources(a *ca.Authority) []revocation.Source {
+	var out []revocation.Source
+	for _, k := range []ca.CRLKind{ca.CRLFull, ca.CRLDelta, ca.CRLRoot} {
+		out = append(out, revocation.FuncSource{Label: "ca:" + string(k), F: func(ctx context.Context) ([]byte, error) { return a.CRL(ctx, k) }})
+	}
+	return out
+}
+
+func check(t *testing.T, c revocation.Checker, cert, issuer *x509.Certificate, at time.Time) (revocation.Status, error) {
+	t.Helper()
+	return c.Check(ctx, cert, issuer, at)
+}
+
+func TestCRLStoreFullAndDelta(t *testing.T) {
+	clock := testpki.NewClock(t0)
+	a := testpki.NewCA(t, ca.Options{Now: clock.Now})
+	x := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+	s := revocation.NewCRLStore(revocation.CRLOptions{Sources: caSources(a), Now: clock.Now})
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := check(t, s, x, a.Issuing(), clock.Now())
+	if err != nil || st.State != revocation.Good || !strings.Contains(st.Source, "delta") {
+		t.Fatalf("fresh certificate: %+v %v", st, err)
+	}
+
+	clock.Advance(10 * time.Minute)
+	revokedAt := clock.Now().Add(-5 * time.Minute)
+	if err := a.Revoke(ctx, x.SerialNumber, ca.ReasonKeyCompromise, revokedAt); err != nil {
+		t.Fatal(err)
+	}
+	// Evidence-based: until the store refreshes, the held (still current) CRLs say good.
+	if st, _ := check(t, s, x, a.Issuing(), clock.Now()); st.State != revocation.Good {
+		t.Fatalf("before refresh: %v", st.State)
+	}
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err = check(t, s, x, a.Issuing(), clock.Now())
+	if err != nil || st.State != revocation.Revoked || !st.RevokedAt.Equal(revokedAt) || st.Reason != int(ca.ReasonKeyCompromise) {
+		t.Fatalf("after refresh: %+v %v", st, err)
+	}
+	// Before the revocation date the certificate was good.
+	if st, err := check(t, s, x, a.Issuing(), revokedAt.Add(-time.Second)); err != nil || st.State != revocation.Good {
+		t.Fatalf("before the revocation date: %+v %v", st, err)
+	}
+	// Another CA's certificate: no CRL held for it.
+	other := testpki.NewCA(t, ca.Options{})
+	if st, err := check(t, s, x, other.Issuing(), clock.Now()); !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown {
+		t.Fatalf("unknown issuer: %+v %v", st, err)
+	}
+	// Past nextUpdate, with no refresh, nothing is current: fail closed.
+	clock.Advance(25 * time.Hour)
+	st, err = check(t, s, x, a.Issuing(), clock.Now())
+	if !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown || !strings.Contains(err.Error(), "stale") {
+		t.Fatalf("stale CRL: %+v %v", st, err)
+	}
+	health := s.Health()
+	if len(health) != 3 || health[0].Current {
+		t.Errorf("health: %+v", health)
+	}
+}
+
+// A CRL with the right issuer name and key identifier but signed by another key is not evidence.
+func TestCRLStoreRejectsForgedCRL(t *testing.T) {
+	a := testpki.NewCA(t, ca.Options{})
+	x := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	impostor := &x509.Certificate{SerialNumber: big.NewInt(7), RawSubject: a.Issuing().RawSubject, Subject: a.Issuing().Subject,
+		SubjectKeyId: a.Issuing().SubjectKeyId, NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageCRLSign | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, impostor, impostor, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor, _ = x509.ParseCertificate(der)
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(99), ThisUpdate: time.Now().Add(-time.Minute),
+		NextUpdate: time.Now().Add(time.Hour)}, impostor, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := revocation.NewCRLStore(revocation.CRLOptions{})
+	if err := s.Add("forged", crl); err != nil {
+		t.Fatal(err)
+	}
+	st, err := check(t, s, x, a.Issuing(), time.Now())
+	if !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown || !strings.Contains(err.Error(), "signature") {
+		t.Fatalf("forged CRL accepted: %+v %v", st, err)
+	}
+}
+
+// CRLs named in the certificate (CDP and FreshestCRL) are fetched over HTTP on demand.
+func TestCRLStoreFetchesCDP(t *testing.T) {
+	r := mux.NewRouter().SkipClean(true)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hits.Add(1)
+		r.ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+	a := testpki.NewCA(t, ca.Options{BaseURL: srv.URL + "/pki"})
+	pkihttp.Register(r.PathPrefix("/pki").Subrouter(), a, nil)
+	x := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+
+	noCDP := revocation.NewCRLStore(revocation.CRLOptions{})
+	if _, err := check(t, noCDP, x, a.Issuing(), time.Now()); !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatalf("without FetchCDP and sources: %v", err)
+	}
+	s := revocation.NewCRLStore(revocation.CRLOptions{FetchCDP: true})
+	st, err := check(t, s, x, a.Issuing(), time.Now())
+	if err != nil || st.State != revocation.Good || !strings.Contains(st.Source, "/pki/crl/full.crl") || !strings.Contains(st.Source, "/pki/crl/delta.crl") {
+		t.Fatalf("via CDP: %+v %v", st, err)
+	}
+	if got := hits.Load(); got != 2 {
+		t.Errorf("%d HTTP fetches, want 2 (full and delta)", got)
+	}
+	if err := a.Revoke(ctx, x.SerialNumber, ca.ReasonSuperseded, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Refresh(ctx); err != nil { // CDP URLs became sources
+		t.Fatal(err)
+	}
+	if st, err := check(t, s, x, a.Issuing(), time.Now()); err != nil || st.State != revocation.Revoked {
+		t.Fatalf("after refresh: %+v %v", st, err)
+	}
+}
+
+func TestFileSourcePEMAndDER(t *testing.T) {
+	a := testpki.NewCA(t, ca.Options{})
+	x := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+	if err := a.Revoke(ctx, x.SerialNumber, ca.ReasonCessationOfOperation, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	der, _ := a.IssueCRL(ctx, ca.CRLFull)
+	dir := t.TempDir()
+	pemCRL := "-----BEGIN X509 CRL-----\n" + b64lines(der) + "-----END X509 CRL-----\n"
+	for name, b := range map[string][]byte{"der.crl": der, "pem.crl": []byte(pemCRL)} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		s := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(p)}})
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := check(t, s, x, a.Issuing(), time.Now()); err != nil || st.State != revocation.Revoked || st.Reason != int(ca.ReasonCessationOfOperation) {
+			t.Fatalf("%s: %+v %v", name, st, err)
+		}
+	}
+	empty := filepath.Join(dir, "empty.crl")
+	os.WriteFile(empty, nil, 0o644)
+	if err := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(empty)}}).Refresh(ctx); err == nil {
+		t.Error("an empty CRL file was accepted")
+	}
+}
+
+func b64lines(b []byte) string {
+	s := encodeStd(b)
+	var out strings.Builder
+	for len(s) > 64 {
+		out.WriteString(s[:64] + "\n")
+		s = s[64:]
+	}
+	return out.String() + s + "\n"
+}
+
+func realNCA(t *testing.T) (*revocation.CRLStore, *x509.Certificate) {
+	t.Helper()
+	issuer, err := certs.ParseCertificates(fixtures.Read(t, "nca_rsa_test.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(filepath.Join(fixtures.Dir(t), "nca_rsa_test.crl"))}})
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, issuer[0]
+}
+
+// The real НУЦ RSA test CRL: signature verified, 126 entries, current only until 2022-09-25.
+func TestRealNCACRL(t *testing.T) {
+	s, issuer := realNCA(t)
+	if h := s.Health(); len(h) != 1 || h[0].Entries != 126 || h[0].LastError != "" {
+		t.Fatalf("health: %+v", h)
+	}
+	leaf, err := certs.ParseCertificates(fixtures.Read(t, "individual_valid_sign_2004_rsa.cer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
+	if st, err := check(t, s, leaf[0], issuer, at); err != nil || st.State != revocation.Good {
+		t.Fatalf("at %v: %+v %v", at, st, err)
+	}
+	// A check at a time before the CRL was issued: a later CRL not listing it is valid evidence.
+	if st, err := check(t, s, leaf[0], issuer, time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)); err != nil || st.State != revocation.Good {
+		t.Fatalf("earlier time: %+v %v", st, err)
+	}
+	// Today the CRL is stale: fail closed.
+	if st, err := check(t, s, leaf[0], issuer, time.Now()); !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown {
+		t.Fatalf("now: %+v %v", st, err)
+	}
+	// A listed serial is revoked from its revocation date on, and good just before.
+	der, _ := os.ReadFile(filepath.Join(fixtures.Dir(t), "nca_rsa_test.crl"))
+	l, _ := x509.ParseRevocationList(der)
+	e := l.RevokedCertificateEntries[len(l.RevokedCertificateEntries)/2]
+	listed := &x509.Certificate{SerialNumber: e.SerialNumber}
+	if st, err := check(t, s, listed, issuer, e.RevocationTime.Add(time.Second)); err != nil || st.State != revocation.Revoked || !st.RevokedAt.Equal(e.RevocationTime) {
+		t.Fatalf("listed serial after its date: %+v %v", st, err)
+	}
+	if st, err := check(t, s, listed, issuer, e.RevocationTime.Add(-time.Second)); err != nil || st.State != revocation.Good {
+		t.Fatalf("listed serial before its date: %+v %v", st, err)
+	}
+}
+
+// The real GOST CRL parses, but its signature cannot be checked: never evidence.
+func TestRealGOSTCRLIsNotEvidence(t *testing.T) {
+	issuer, err := certs.ParseCertificates(fixtures.Read(t, "nca_gost_test.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := certs.ParseCertificates(fixtures.Read(t, "ceo_valid_sign_2004_gost.cer"))
+	s := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(filepath.Join(fixtures.Dir(t), "nca_gost_test.crl"))}})
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	der, _ := os.ReadFile(filepath.Join(fixtures.Dir(t), "nca_gost_test.crl"))
+	l, _ := x509.ParseRevocationList(der)
+	st, err := check(t, s, leaf[0], issuer[0], l.ThisUpdate.Add(time.Hour))
+	if !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown || !strings.Contains(err.Error(), certs.ErrUnsupportedAlgorithm.Error()) {
+		t.Fatalf("GOST CRL: %+v %v", st, err)
+	}
+}
+
+func ocspServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestOCSPChecker(t *testing.T) {
+	a := testpki.NewCA(t, ca.Options{})
+	r := mux.NewRouter().SkipClean(true)
+	pkihttp.Register(r, a, nil)
+	url := ocspServer(t, r) + "/ocsp"
+	good := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+	bad := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "941111350315"}).Certificate
+	revokedAt := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	if err := a.Revoke(ctx, bad.SerialNumber, ca.ReasonKeyCompromise, revokedAt); err != nil {
+		t.Fatal(err)
+	}
+	o := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}})
+	if st, err := check(t, o, good, a.Issuing(), time.Now()); err != nil || st.State != revocation.Good || !strings.Contains(st.Source, ca.ResponderName) {
+		t.Fatalf("good: %+v %v", st, err)
+	}
+	st, err := check(t, o, bad, a.Issuing(), time.Now())
+	if err != nil || st.State != revocation.Revoked || !st.RevokedAt.Equal(revokedAt) || st.Reason != 1 {
+		t.Fatalf("revoked: %+v %v", st, err)
+	}
+	if st, err := check(t, o, bad, a.Issuing(), revokedAt.Add(-time.Minute)); err != nil || st.State != revocation.Good {
+		t.Fatalf("revoked later than the time asked about: %+v %v", st, err)
+	}
+	stranger := &x509.Certificate{SerialNumber: big.NewInt(31337)}
+	if _, err := check(t, o, stranger, a.Issuing(), time.Now()); !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatalf("unknown serial: %v", err)
+	}
+	// The responder's clock is fine but ours is three hours ahead: the answer is stale.
+	late := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}, Now: func() time.Time { return time.Now().Add(3 * time.Hour) }})
+	if _, err := check(t, late, good, a.Issuing(), time.Now()); err == nil || !strings.Contains(err.Error(), "stale") {
+		t.Fatalf("stale answer accepted: %v", err)
+	}
+	// An answer about another CA's certificates is not signed by a responder of this issuer.
+	other := testpki.NewCA(t, ca.Options{})
+	if _, err := check(t, o, good, other.Issuing(), time.Now()); err == nil {
+		t.Fatal("answer accepted for the wrong issuer")
+	}
+}
+
+// A replayed answer (an old response with another nonce) is refused; the real НУЦ response is
+// used as the replay.
+func TestOCSPReplayRefused(t *testing.T) {
+	resp := fixtures.Read(t, "ocsp_response_individual_sign_2004.bin")
+	url := ocspServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/ocsp-response")
+		w.Write(resp)
+	}))
+	issuer, _ := certs.ParseCertificates(fixtures.Read(t, "nca_rsa_test.crt"))
+	sn, _ := new(big.Int).SetString("4279390A141F5353A62947B61ED65E81741467D1", 16)
+	at := time.Date(2022, 9, 2, 17, 0, 0, 0, time.UTC)
+	o := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}, Now: func() time.Time { return at }, MaxAge: 24 * time.Hour})
+	_, err := check(t, o, &x509.Certificate{SerialNumber: sn}, issuer[0], at)
+	if err == nil || !strings.Contains(err.Error(), "nonce") {
+		t.Fatalf("replayed НУЦ answer: %v", err)
+	}
+}
+
+// tryLater (as ocsp.pki.gov.kz answers under load) falls back to the CRLs.
+func TestFallbackOnTryLater(t *testing.T) {
+	a := testpki.NewCA(t, ca.Options{})
+	x := testpki.Issue(t, a, ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325"}).Certificate
+	url := ocspServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(ocsp.ErrorResponse(ocsp.TryLater))
+	}))
+	o := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}})
+	if _, err := check(t, o, x, a.Issuing(), time.Now()); !errors.Is(err, revocation.ErrTryLater) {
+		t.Fatalf("tryLater: %v", err)
+	}
+	crl := revocation.NewCRLStore(revocation.CRLOptions{Sources: caSources(a)})
+	if err := crl.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := check(t, revocation.Fallback{o, crl}, x, a.Issuing(), time.Now())
+	if err != nil || st.State != revocation.Good || !strings.HasPrefix(st.Source, "crl ") {
+		t.Fatalf("fallback: %+v %v", st, err)
+	}
+	// Both failing: unknown, with both reasons.
+	empty := revocation.NewCRLStore(revocation.CRLOptions{})
+	st, err = check(t, revocation.Fallback{o, empty}, x, a.Issuing(), time.Now())
+	if st.State != revocation.Unknown || !errors.Is(err, revocation.ErrTryLater) || !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatalf("both failing: %+v %v", st, err)
+	}
+	if _, err := check(t, revocation.Fallback{}, x, a.Issuing(), time.Now()); !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatal("empty fallback answered")
+	}
+	_ = pkix.Name{}
+}
