@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/shep-kz/shep/internal/fixtures"
+)
+
+// shep runs the command in-process and returns its exit code and output.
+func shep(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestPKIWorkflow(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	code, out1, _ := shep(t, "pki", "init", "--data", data)
+	if code != 0 || !strings.Contains(out1, "ҰКО SHEP (RSA TEST)") {
+		t.Fatalf("init: %d %s", code, out1)
+	}
+	if code, out2, _ := shep(t, "pki", "init", "--data", data); code != 0 || out2 != out1 {
+		t.Fatalf("init is not idempotent:\n%s\n%s", out1, out2)
+	}
+	prefix := filepath.Join(dir, "ivan")
+	code, out, errs := shep(t, "pki", "issue", "--data", data, "--kind", "individual", "--iin", "931002451325",
+		"--name", "ИВАНОВ ИВАН ИВАНОВИЧ", "--out", prefix)
+	if code != 0 || !strings.Contains(out, "issued SIGN certificate") {
+		t.Fatalf("issue: %d %s %s", code, out, errs)
+	}
+	p12, err := os.ReadFile(prefix + ".p12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, cert, chain, err := pkcs12.DecodeChain(p12, "Qwerty12")
+	if err != nil || key == nil || cert.Subject.SerialNumber != "IIN931002451325" || len(chain) != 2 {
+		t.Fatalf("PKCS#12: %v %v", err, cert)
+	}
+	if st, _ := os.Stat(prefix + ".key"); st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v", st.Mode().Perm())
+	}
+	code, out, _ = shep(t, "cert", "show", prefix+".crt")
+	for _, want := range []string{"ИИН:          931002451325 (born 1993-10-02, female)", "Key class:    SIGN", "Subject kind: individual", "ИВАНОВ ИВАН ИВАНОВИЧ"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("cert show lacks %q:\n%s", want, out)
+		}
+	}
+	// An expired AUTH certificate of a legal-entity head, with relative dates.
+	code, _, errs = shep(t, "pki", "issue", "--data", data, "--kind", "head", "--iin", "660427402182", "--bin", "160440007161",
+		"--usage", "auth", "--not-before", "-400d", "--not-after", "-1d", "--out", filepath.Join(dir, "head"))
+	if code != 0 {
+		t.Fatalf("issue head: %s", errs)
+	}
+	// Refusals: a bad checksum (1), a usage error (2).
+	if code, _, errs := shep(t, "pki", "issue", "--data", data, "--iin", "123456789011", "--out", filepath.Join(dir, "x")); code != 1 || !strings.Contains(errs, "check digit") {
+		t.Errorf("bad ИИН: %d %s", code, errs)
+	}
+	if code, _, _ := shep(t, "pki", "issue", "--data", data, "--iin", "123456789011", "--test-identities", "--out", filepath.Join(dir, "x")); code != 0 {
+		t.Errorf("test identity refused")
+	}
+	if code, _, _ := shep(t, "pki", "issue", "--data", data, "--bogus"); code != 2 {
+		t.Errorf("unknown flag: exit %d", code)
+	}
+	if code, _, _ := shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--not-after", "tomorrow", "--out", prefix); code != 2 {
+		t.Errorf("bad date: exit %d", code)
+	}
+	if code, _, errs := shep(t, "pki", "list", "--data", filepath.Join(dir, "nothing")); code != 1 || !strings.Contains(errs, "shep pki init") {
+		t.Errorf("uninitialised data dir: %d %s", code, errs)
+	}
+
+	if code, out, errs := shep(t, "pki", "revoke", "--data", data, "--cert", prefix+".crt", "--reason", "keyCompromise"); code != 0 || !strings.Contains(out, "keyCompromise") {
+		t.Fatalf("revoke: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := shep(t, "pki", "revoke", "--data", data, "--cert", prefix+".crt"); code != 1 || !strings.Contains(errs, "already revoked") {
+		t.Errorf("second revoke: %d %s", code, errs)
+	}
+	crlPath := filepath.Join(dir, "full.crl")
+	if code, _, errs := shep(t, "pki", "crl", "--data", data, "--out", crlPath); code != 0 {
+		t.Fatalf("crl: %s", errs)
+	}
+	der, _ := os.ReadFile(crlPath)
+	l, err := x509.ParseRevocationList(der)
+	if err != nil || len(l.RevokedCertificateEntries) != 1 || l.RevokedCertificateEntries[0].SerialNumber.Cmp(cert.SerialNumber) != 0 {
+		t.Fatalf("CRL: %v %+v", err, l)
+	}
+	if code, _, errs := shep(t, "pki", "crl", "--data", data, "--delta", "--out", filepath.Join(dir, "delta.crl")); code != 0 {
+		t.Fatalf("delta crl: %s", errs)
+	}
+	code, out, _ = shep(t, "pki", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "revoked") || !strings.Contains(out, "expired") || strings.Count(out, "\n") != 4 {
+		t.Errorf("list:\n%s", out)
+	}
+	code, out, _ = shep(t, "pki", "ca", "--data", data)
+	if code != 0 || strings.Count(out, "BEGIN CERTIFICATE") != 2 {
+		t.Errorf("ca chain: %s", out)
+	}
+}
+
+// cert show on real НУЦ certificates, GOST included.
+func TestCertShowReal(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want map[string]any
+	}{
+		{"ceo_valid_sign_2004_gost.cer", map[string]any{"iin": "123456789011", "bin": "123456789021", "iin_test": true, "gost": true, "key_class": "SIGN", "kind": "head"}},
+		{"individual_valid_sign_2004_rsa_auth.cer", map[string]any{"iin": "123456789011", "gost": false, "key_class": "AUTH", "kind": "individual", "surname": "ТЕСТОВ", "patronymic": "ТЕСТОВИЧ"}},
+	} {
+		code, out, errs := shep(t, "cert", "show", "--json", filepath.Join(fixtures.Dir(t), tt.file))
+		if code != 0 {
+			t.Fatalf("%s: %s", tt.file, errs)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %v, want %v", tt.file, k, got[k], v)
+			}
+		}
+	}
+	code, out, _ := shep(t, "cert", "show", filepath.Join(fixtures.Dir(t), "ceo_valid_sign_2004_gost.cer"))
+	if code != 0 || !strings.Contains(out, "cannot verify GOST") {
+		t.Errorf("GOST note missing:\n%s", out)
+	}
+	if code, _, _ := shep(t, "cert", "show", "--strict", filepath.Join(fixtures.Dir(t), "ceo_valid_sign_2004_gost.cer")); code != 1 {
+		t.Error("--strict accepted a test ИИН")
+	}
+}
+
+// shep serve on a fresh data dir: bootstraps the НУЦ and the store, serves /pki and health, stops
+// gracefully.
+func TestServe(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: io.Discard, stderr: pw, getenv: func(string) string { return "" }},
+			[]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"})
+		pw.Close()
+	}()
+	addrRe := regexp.MustCompile(`serving on (http://[0-9.:]+)`)
+	sc := bufio.NewScanner(pr)
+	var base string
+	for sc.Scan() {
+		if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" {
+		cancel()
+		t.Fatalf("serve exited early: %d", <-done)
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/pki/ca.crt": 200, "/pki/crl/delta.crl": 200, "/nope": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		if want == 404 && !strings.Contains(string(b), `"NOT_FOUND"`) {
+			t.Errorf("404 without a coded JSON error: %s", b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "pki", "root.crt")); err != nil {
+		t.Error("serve did not bootstrap the test НУЦ")
+	}
+	if _, err := os.Stat(filepath.Join(data, "store")); err != nil {
+		t.Error("serve did not create the store")
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit %d after cancel", code)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
