@@ -39,8 +39,9 @@ type Options struct {
 	// Dir holds the authority's files; it is created with mode 0700.
 	Dir string
 	// BaseURL is the public URL under which pkihttp serves this authority (no trailing slash),
-	// written into CDP, FreshestCRL and AIA of issued certificates. Default: the URL recorded at
-	// initialisation, or http://127.0.0.1:8080/pki.
+	// written into CDP, FreshestCRL and AIA of issued certificates. It is recorded when the
+	// authority is created (default http://127.0.0.1:8080/pki); an existing authority keeps its
+	// recorded URL whatever Options say (see SetBaseURL).
 	BaseURL string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -62,9 +63,9 @@ type Authority struct {
 	root, ca, responder          *x509.Certificate
 	rootKey, caKey, responderKey crypto.Signer
 
-	mu       sync.Mutex // guards st and stMod
+	mu       sync.Mutex // guards st, stGen and crlCache
 	st       *state
-	stMod    time.Time
+	stGen    string // generation token st was loaded or saved with; "" forces a reload
 	crlCache map[CRLKind][]byte
 }
 
@@ -112,7 +113,7 @@ func Open(ctx context.Context, opts Options, create bool) (*Authority, error) {
 	defer lk.unlock()
 
 	a := &Authority{opts: opts, crlCache: map[CRLKind][]byte{}}
-	st, mod, err := loadState(opts.Dir)
+	st, gen, err := loadState(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
@@ -126,10 +127,7 @@ func Open(ctx context.Context, opts Options, create bool) (*Authority, error) {
 		opts.Logger.InfoContext(ctx, "test НУЦ created", "dir", opts.Dir, "root", RootName, "issuing", IssuingName)
 		return a, nil
 	}
-	a.st, a.stMod = st, mod
-	if a.opts.BaseURL == "" {
-		a.opts.BaseURL = st.BaseURL
-	}
+	a.st, a.stGen = st, gen
 	if err := a.loadKeys(); err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
@@ -217,7 +215,7 @@ func (a *Authority) create(ctx context.Context) error {
 		}
 	}
 	a.st = &state{Version: 1, BaseURL: a.opts.BaseURL}
-	a.stMod, err = saveState(a.opts.Dir, a.st)
+	a.stGen, err = saveState(a.opts.Dir, a.st)
 	_ = ctx
 	return err
 }
@@ -275,8 +273,30 @@ func (a *Authority) Issuing() *x509.Certificate { return a.ca }
 // Responder returns the delegated OCSP responder certificate.
 func (a *Authority) Responder() *x509.Certificate { return a.responder }
 
-// BaseURL returns the URL written into issued certificates.
-func (a *Authority) BaseURL() string { return a.opts.BaseURL }
+// BaseURL returns the recorded URL that new certificates and CRLs point at.
+func (a *Authority) BaseURL() string {
+	var u string
+	a.withState(false, func(s *state) (bool, error) { u = s.BaseURL; return false, nil })
+	return u
+}
+
+// SetBaseURL records a new publication URL (no trailing slash) for certificates and CRLs issued
+// from now on. Certificates already issued, and the issuing CA's pointer to the root CRL, keep the
+// URL they were issued with.
+func (a *Authority) SetBaseURL(ctx context.Context, u string) error {
+	u = strings.TrimRight(u, "/")
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return fmt.Errorf("ca: base URL %q: want http:// or https://", u)
+	}
+	return a.withState(true, func(s *state) (bool, error) {
+		if s.BaseURL == u {
+			return false, nil
+		}
+		a.opts.Logger.InfoContext(ctx, "publication URL changed", "from", s.BaseURL, "to", u)
+		s.BaseURL = u
+		return true, nil
+	})
+}
 
 // ChainPEM returns the issuing CA then the root, PEM-encoded.
 func (a *Authority) ChainPEM() []byte { return append(pemCert(a.ca), pemCert(a.root)...) }
@@ -317,20 +337,13 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	if err != nil {
 		return nil, err
 	}
-	freshest, err := distributionPoints(a.opts.BaseURL + "/crl/delta.crl")
-	if err != nil {
-		return nil, err
-	}
 	tmpl := &x509.Certificate{
 		Subject:               req.subject(),
 		NotBefore:             req.NotBefore,
 		NotAfter:              req.NotAfter,
 		UnknownExtKeyUsage:    req.Kind.roles(),
 		BasicConstraintsValid: false,
-		CRLDistributionPoints: []string{a.opts.BaseURL + "/crl/full.crl"},
-		OCSPServer:            []string{a.opts.BaseURL + "/ocsp"},
-		IssuingCertificateURL: []string{a.opts.BaseURL + "/ca.crt"},
-		ExtraExtensions:       []pkix.Extension{policy, {Id: oidExtFreshestCRL, Value: freshest}},
+		ExtraExtensions:       []pkix.Extension{policy},
 	}
 	if req.Usage == UsageSign {
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
@@ -353,6 +366,16 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	if err := a.refreshLocked(); err != nil {
 		return nil, err
 	}
+	// The publication URLs are the recorded ones, whichever process issues.
+	base := a.st.BaseURL
+	freshest, err := distributionPoints(base + "/crl/delta.crl")
+	if err != nil {
+		return nil, err
+	}
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidExtFreshestCRL, Value: freshest})
+	tmpl.CRLDistributionPoints = []string{base + "/crl/full.crl"}
+	tmpl.OCSPServer = []string{base + "/ocsp"}
+	tmpl.IssuingCertificateURL = []string{base + "/ca.crt"}
 	cert, err := a.sign(tmpl, pub, a.ca, a.caKey)
 	if err != nil {
 		return nil, fmt.Errorf("ca: issue: %w", err)
@@ -365,7 +388,8 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 		Serial: serial, Kind: req.Kind, Usage: req.Usage, Subject: req.CommonName,
 		IIN: req.IIN, BIN: req.BIN, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, IssuedAt: now,
 	})
-	if a.stMod, err = saveState(a.opts.Dir, a.st); err != nil {
+	if a.stGen, err = saveState(a.opts.Dir, a.st); err != nil {
+		a.stGen = ""
 		return nil, fmt.Errorf("ca: issue: %w", err)
 	}
 	a.opts.Logger.InfoContext(ctx, "certificate issued", "serial", serial, "kind", req.Kind, "usage", req.Usage,
@@ -373,24 +397,24 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	return &Issued{Certificate: cert, Key: key, Chain: []*x509.Certificate{a.ca, a.root}}, nil
 }
 
-// refreshLocked reloads state.json if another process changed it. The caller holds a.mu and the
-// file lock.
+// refreshLocked reloads state.json if another process saved it since we loaded or saved it (or
+// if a failed operation left our copy unreliable). The caller holds a.mu and the file lock.
 func (a *Authority) refreshLocked() error {
-	st, err := os.Stat(a.path(stateFile))
+	gen, err := readGeneration(a.opts.Dir)
 	if err != nil {
 		return fmt.Errorf("ca: %w", err)
 	}
-	if st.ModTime().Equal(a.stMod) {
+	if a.st != nil && gen != "" && gen == a.stGen {
 		return nil
 	}
-	s, mod, err := loadState(a.opts.Dir)
+	s, gen, err := loadState(a.opts.Dir)
 	if err != nil {
 		return fmt.Errorf("ca: %w", err)
 	}
 	if s == nil {
 		return fmt.Errorf("ca: %s disappeared", a.path(stateFile))
 	}
-	a.st, a.stMod = s, mod
+	a.st, a.stGen = s, gen
 	a.crlCache = map[CRLKind][]byte{}
 	return nil
 }
@@ -409,16 +433,15 @@ func (a *Authority) withState(exclusive bool, f func(s *state) (changed bool, er
 		return err
 	}
 	changed, err := f(a.st)
-	if err != nil {
-		return err
+	if err == nil && changed && !exclusive {
+		err = errors.New("ca: internal: state changed under a shared lock")
 	}
-	if changed {
-		if !exclusive {
-			return errors.New("ca: internal: state changed under a shared lock")
-		}
-		if a.stMod, err = saveState(a.opts.Dir, a.st); err != nil {
-			return fmt.Errorf("ca: %w", err)
-		}
+	if err == nil && changed {
+		a.stGen, err = saveState(a.opts.Dir, a.st)
+	}
+	if err != nil {
+		a.stGen = "" // f may have changed our copy: reload it from disk next time
+		return err
 	}
 	return nil
 }
@@ -489,11 +512,22 @@ func (a *Authority) Revoke(ctx context.Context, serial *big.Int, reason Reason, 
 		if c == nil {
 			return false, fmt.Errorf("ca: revoke %s: %w", hex, ErrUnknownCertificate)
 		}
-		if c.Revoked != nil && c.Revoked.Reason != ReasonCertificateHold {
-			return false, fmt.Errorf("ca: revoke %s: %w (%s, %s)", hex, ErrAlreadyRevoked, c.Revoked.Reason, c.Revoked.At.Format(time.RFC3339))
+		when := at.UTC().Truncate(time.Second)
+		if r := c.Revoked; r != nil {
+			switch r.Reason {
+			case ReasonRemoveFromCRL: // released from hold: good again, may be revoked anew
+			case ReasonCertificateHold:
+				if reason == ReasonCertificateHold {
+					return false, fmt.Errorf("ca: revoke %s: already on hold since %s", hex, r.At.Format(time.RFC3339))
+				}
+				// A hold made permanent keeps the date the certificate stopped being good.
+				when = r.At
+			default:
+				return false, fmt.Errorf("ca: revoke %s: %w (%s, %s)", hex, ErrAlreadyRevoked, r.Reason, r.At.Format(time.RFC3339))
+			}
 		}
 		s.RevSeq++
-		c.Revoked = &revRecord{At: at.UTC().Truncate(time.Second), Reason: reason, Recorded: now, Seq: s.RevSeq}
+		c.Revoked = &revRecord{At: when, Reason: reason, Recorded: now, Seq: s.RevSeq}
 		return true, nil
 	})
 	if err != nil {

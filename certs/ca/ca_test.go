@@ -23,6 +23,8 @@ var ctx = context.Background()
 
 const base = "http://shep.test:8080/pki"
 
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
 func TestOpenIsIdempotent(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	if _, err := ca.Open(ctx, ca.Options{Dir: dir}, false); !errors.Is(err, ca.ErrNotInitialized) {

@@ -56,18 +56,25 @@ func (a *Authority) crl(ctx context.Context, kind CRLKind, force bool) ([]byte, 
 	if err != nil || out != nil {
 		return out, err
 	}
-	err = a.withState(true, func(s *state) (bool, error) {
-		if !force && !a.due(s, kind, now) { // another process issued it meanwhile
-			b, err := a.readCRL(kind)
-			if err == nil {
-				out = b
+	if kind == CRLDelta {
+		// A delta needs a current base; that full CRL is saved on its own, so that a failure of
+		// the delta cannot take back the CRL number it used.
+		err = a.withState(true, func(s *state) (bool, error) {
+			if s.Full != nil && !a.due(s, CRLFull, now) {
 				return false, nil
 			}
+			_, err := a.issueLocked(ctx, s, CRLFull, now)
+			return err == nil, err
+		})
+		if err != nil {
+			return nil, err
 		}
-		if kind == CRLDelta && (s.Full == nil || a.due(s, CRLFull, now)) {
-			// A delta needs a current base.
-			if _, err := a.issueLocked(ctx, s, CRLFull, now); err != nil {
-				return false, err
+	}
+	err = a.withState(true, func(s *state) (bool, error) {
+		if !force && !a.due(s, kind, now) { // another process issued it meanwhile
+			if b, err := a.readCRL(kind); err == nil {
+				out = b
+				return false, nil
 			}
 		}
 		b, err := a.issueLocked(ctx, s, kind, now)
@@ -140,7 +147,7 @@ func (a *Authority) issueLocked(ctx context.Context, s *state, kind CRLKind, now
 	case CRLRoot:
 		issuer, key = a.root, a.rootKey // the root has issued no other certificate to revoke
 	case CRLFull:
-		freshest, err := distributionPoints(a.opts.BaseURL + "/crl/delta.crl")
+		freshest, err := distributionPoints(s.BaseURL + "/crl/delta.crl")
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,8 @@
 package ca
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,28 +81,41 @@ func (l *fileLock) unlock() {
 	l.f.Close()
 }
 
-// loadState reads state.json; a missing file yields (nil, nil).
-func loadState(dir string) (*state, time.Time, error) {
+// The generation file holds a random token that changes with every save of state.json. It is
+// written before state.json, so a process that sees the token it loaded with knows its copy is
+// current (file times are too coarse for that: ext4 here ticks every 4 ms).
+const generationFile = "generation"
+
+func readGeneration(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, generationFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	return string(b), err
+}
+
+// loadState reads state.json and the generation it belongs to; a missing file yields a nil state.
+func loadState(dir string) (*state, string, error) {
+	gen, err := readGeneration(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("read generation: %w", err)
+	}
 	p := filepath.Join(dir, stateFile)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, time.Time{}, nil
+		return nil, gen, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("read state: %w", err)
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("stat state: %w", err)
+		return nil, "", fmt.Errorf("read state: %w", err)
 	}
 	var s state
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, time.Time{}, fmt.Errorf("parse %s: %w", p, err)
+		return nil, "", fmt.Errorf("parse %s: %w", p, err)
 	}
 	if s.Version != 1 {
-		return nil, time.Time{}, fmt.Errorf("%s: unsupported state version %d", p, s.Version)
+		return nil, "", fmt.Errorf("%s: unsupported state version %d", p, s.Version)
 	}
-	return &s, st.ModTime(), nil
+	return &s, gen, nil
 }
 
 // writeFileAtomic writes b to path through a temporary file, fsync and rename, so a crash leaves
@@ -139,20 +154,24 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 	return d.Sync()
 }
 
-func saveState(dir string, s *state) (time.Time, error) {
+// saveState writes a new generation token, then state.json, and returns the token.
+func saveState(dir string, s *state) (string, error) {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return time.Time{}, err
+		return "", err
 	}
-	p := filepath.Join(dir, stateFile)
-	if err := writeFileAtomic(p, b, 0o600); err != nil {
-		return time.Time{}, fmt.Errorf("write state: %w", err)
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return "", err
 	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return time.Time{}, err
+	gen := hex.EncodeToString(tok)
+	if err := writeFileAtomic(filepath.Join(dir, generationFile), []byte(gen), 0o600); err != nil {
+		return "", fmt.Errorf("write generation: %w", err)
 	}
-	return st.ModTime(), nil
+	if err := writeFileAtomic(filepath.Join(dir, stateFile), b, 0o600); err != nil {
+		return "", fmt.Errorf("write state: %w", err)
+	}
+	return gen, nil
 }
 
 func (s *state) find(serialHex string) *certRecord {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
@@ -310,35 +311,46 @@ func (s *CRLStore) Health() []SourceHealth {
 }
 
 // Check implements Checker.
+//
+// Evidence rules: a CRL counts for the time of interest at if its signature verifies with
+// issuer, its thisUpdate is not in the future, and either it was issued at or after at (it then
+// knows every revocation up to at), or it is still current now (nextUpdate after now). A check of
+// the present therefore needs a current CRL; a check of a past time may rest on a CRL issued later.
+// When the full CRL announces deltas (FreshestCRL) or deltas of its issuer have been seen, and the
+// full CRL was issued before at, a current delta based on it is required too.
 func (s *CRLStore) Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (Status, error) {
+	now := s.opts.Now()
+	if at.After(now.Add(s.opts.Skew)) {
+		return Status{Reason: -1}, unknownf("the time of interest %s is in the future", at.UTC().Format(time.RFC3339))
+	}
 	full, delta, why := s.pick(issuer, at)
-	if full == nil && s.opts.FetchCDP && s.fetchCDP(ctx, cert) {
+	if full == nil && s.opts.FetchCDP && s.fetchCDP(ctx, cert, nil) {
+		full, delta, why = s.pick(issuer, at)
+	} else if full != nil && why != "" && s.opts.FetchCDP && s.fetchCDP(ctx, cert, full) {
 		full, delta, why = s.pick(issuer, at)
 	}
-	if full == nil {
-		return Status{Reason: -1}, unknownf("no current CRL of %q for %s: %s", issuer.Subject.CommonName, at.UTC().Format(time.RFC3339), why)
+	if full == nil || why != "" {
+		return Status{Reason: -1}, unknownf("no usable CRL of %q for %s: %s", issuer.Subject.CommonName, at.UTC().Format(time.RFC3339), why)
 	}
 	st := Status{State: Good, Reason: -1, Source: fmt.Sprintf("crl %s #%d", full.source, full.number),
 		ThisUpdate: full.list.ThisUpdate, NextUpdate: full.list.NextUpdate}
 	key := string(cert.SerialNumber.Bytes())
-	apply := func(e x509.RevocationListEntry, ok bool) {
-		if !ok {
-			return
-		}
+	apply := func(e x509.RevocationListEntry) {
 		switch {
-		case e.ReasonCode == 8: // removeFromCRL
+		case e.ReasonCode == 8: // removeFromCRL: a hold was lifted
 			st.State, st.RevokedAt, st.Reason = Good, time.Time{}, -1
 		case !e.RevocationTime.After(at):
 			st.State, st.RevokedAt, st.Reason = Revoked, e.RevocationTime, e.ReasonCode
-		default: // revoked only after the time of interest
-			st.State, st.RevokedAt, st.Reason = Good, time.Time{}, -1
 		}
+		// An entry dated after at says nothing about at: the state stays as it was.
 	}
-	e, ok := full.entries[key]
-	apply(e, ok)
+	if e, ok := full.entries[key]; ok {
+		apply(e)
+	}
 	if delta != nil {
-		e, ok := delta.entries[key]
-		apply(e, ok)
+		if e, ok := delta.entries[key]; ok {
+			apply(e)
+		}
 		st.Source += fmt.Sprintf(" + delta %s #%d", delta.source, delta.number)
 		if delta.list.NextUpdate.Before(st.NextUpdate) {
 			st.NextUpdate = delta.list.NextUpdate
@@ -347,8 +359,20 @@ func (s *CRLStore) Check(ctx context.Context, cert, issuer *x509.Certificate, at
 	return st, nil
 }
 
-// pick chooses the newest verified full CRL of issuer that covers at, and the newest delta that
-// applies to it. why explains a nil full.
+// covers reports whether l is evidence for the time at (see Check).
+func (s *CRLStore) covers(l *x509.RevocationList, at, now time.Time) (bool, string) {
+	if l.ThisUpdate.After(now.Add(s.opts.Skew)) {
+		return false, fmt.Sprintf("thisUpdate %s is in the future", l.ThisUpdate.Format(time.RFC3339))
+	}
+	if !l.ThisUpdate.Before(at) || (!l.NextUpdate.IsZero() && l.NextUpdate.After(now)) {
+		return true, ""
+	}
+	return false, fmt.Sprintf("stale (thisUpdate %s, nextUpdate %s)", l.ThisUpdate.Format(time.RFC3339), l.NextUpdate.Format(time.RFC3339))
+}
+
+// pick chooses the newest verified full CRL of issuer that covers at and, when one is needed or
+// held, the newest delta that applies to it. A non-empty why means the evidence is not enough
+// (full may then still be set, to tell the caller where deltas are announced).
 func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *crlInfo, why string) {
 	now := s.opts.Now()
 	fp := sha256.Sum256(issuer.Raw)
@@ -356,6 +380,7 @@ func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *cr
 	defer s.mu.Unlock()
 	var reasons []string
 	var fulls, deltas []*crlInfo
+	deltaSeen := false
 	for _, info := range s.lists {
 		l := info.list
 		if string(l.RawIssuer) != string(issuer.RawSubject) {
@@ -373,12 +398,9 @@ func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *cr
 			reasons = append(reasons, fmt.Sprintf("%s: signature: %v", info.source, err))
 			continue
 		}
-		if l.ThisUpdate.After(now.Add(s.opts.Skew)) {
-			reasons = append(reasons, fmt.Sprintf("%s: thisUpdate %s is in the future", info.source, l.ThisUpdate.Format(time.RFC3339)))
-			continue
-		}
-		if l.NextUpdate.IsZero() || !l.NextUpdate.After(at) {
-			reasons = append(reasons, fmt.Sprintf("%s: #%d stale (nextUpdate %s)", info.source, info.number, l.NextUpdate.Format(time.RFC3339)))
+		deltaSeen = deltaSeen || info.delta
+		if ok, why := s.covers(l, at, now); !ok {
+			reasons = append(reasons, fmt.Sprintf("%s #%d: %s", info.source, info.number, why))
 			continue
 		}
 		if info.delta {
@@ -401,21 +423,31 @@ func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *cr
 	full = newest(fulls)
 	var usable []*crlInfo
 	for _, d := range deltas {
-		if d.base <= full.number && d.number > full.number {
+		switch {
+		case d.base > full.number:
+			return full, nil, fmt.Sprintf("the held full CRL #%d is older than the base #%d of delta %s #%d", full.number, d.base, d.source, d.number)
+		case d.number > full.number:
 			usable = append(usable, d)
 		}
 	}
 	if len(usable) > 0 {
 		delta = newest(usable)
 	}
+	if delta == nil && full.list.ThisUpdate.Before(at) && (deltaSeen || len(freshestURLs(full.list.Extensions)) > 0) {
+		return full, nil, fmt.Sprintf("full CRL %s #%d announces delta CRLs, and no current delta based on it is held", full.source, full.number)
+	}
 	return full, delta, ""
 }
 
-// fetchCDP downloads the CRLs named in cert (full and delta) that were not tried recently and
-// registers them as sources. It reports whether anything new was stored.
-func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate) bool {
+// fetchCDP downloads the CRLs named in cert (full and delta) and the deltas announced by full,
+// skipping URLs tried recently, and registers them as sources. It reports whether anything new
+// was stored.
+func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate, full *crlInfo) bool {
 	urls := append([]string(nil), cert.CRLDistributionPoints...)
-	urls = append(urls, freshestCRLURLs(cert)...)
+	urls = append(urls, freshestURLs(cert.Extensions)...)
+	if full != nil {
+		urls = append(urls, freshestURLs(full.list.Extensions)...)
+	}
 	added := false
 	for _, u := range urls {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
@@ -439,9 +471,9 @@ func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate) bool {
 	return added
 }
 
-// freshestCRLURLs reads the FreshestCRL (delta CRL distribution point) extension.
-func freshestCRLURLs(c *x509.Certificate) []string {
-	for _, e := range c.Extensions {
+// freshestURLs reads a FreshestCRL (delta CRL distribution point) extension of a certificate or CRL.
+func freshestURLs(exts []pkix.Extension) []string {
+	for _, e := range exts {
 		if !e.Id.Equal(oidFreshestCRL) {
 			continue
 		}

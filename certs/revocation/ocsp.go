@@ -72,6 +72,9 @@ func NewOCSPChecker(opts OCSPOptions) *OCSPChecker {
 // Check implements Checker. The answer describes the certificate now; it is valid evidence for
 // any earlier time at, since a certificate revoked after at was good at at.
 func (o *OCSPChecker) Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (Status, error) {
+	if now := o.opts.Now(); at.After(now.Add(o.opts.Skew)) {
+		return Status{Reason: -1}, unknownf("the time of interest %s is in the future", at.UTC().Format(time.RFC3339))
+	}
 	urls := o.opts.URLs
 	if len(urls) == 0 {
 		urls = cert.OCSPServer
@@ -154,7 +157,7 @@ func (o *OCSPChecker) ask(ctx context.Context, url string, cert, issuer *x509.Ce
 	if next.IsZero() {
 		next = single.ThisUpdate.Add(o.opts.MaxAge)
 	}
-	if !next.After(now.Add(-o.opts.Skew)) {
+	if !next.After(now) {
 		return Status{}, fmt.Errorf("answer is stale (valid until %s)", next.Format(time.RFC3339))
 	}
 	st := Status{Reason: -1, Source: "ocsp " + url + " (signed by " + signer.Subject.CommonName + ")",

@@ -175,8 +175,13 @@ func TestFileSourcePEMAndDER(t *testing.T) {
 		if err := s.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := check(t, s, x, a.Issuing(), time.Now()); err != nil || st.State != revocation.Revoked || st.Reason != int(ca.ReasonCessationOfOperation) {
+		// For a time before the CRL was issued, the full CRL alone is complete evidence.
+		if st, err := check(t, s, x, a.Issuing(), time.Now().Add(-30*time.Minute)); err != nil || st.State != revocation.Revoked || st.Reason != int(ca.ReasonCessationOfOperation) {
 			t.Fatalf("%s: %+v %v", name, st, err)
+		}
+		// For now, the full CRL announces deltas (FreshestCRL) and none is held: not enough.
+		if _, err := check(t, s, x, a.Issuing(), time.Now()); !errors.Is(err, revocation.ErrUnknown) || !strings.Contains(err.Error(), "delta") {
+			t.Fatalf("%s without its delta: %v", name, err)
 		}
 	}
 	empty := filepath.Join(dir, "empty.crl")
@@ -219,15 +224,25 @@ func TestRealNCACRL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
-	if st, err := check(t, s, leaf[0], issuer, at); err != nil || st.State != revocation.Good {
-		t.Fatalf("at %v: %+v %v", at, st, err)
+	// Checked in 2022 while the CRL was current (nextUpdate 2022-09-25).
+	in2022 := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
+	then := revocation.NewCRLStore(revocation.CRLOptions{Now: func() time.Time { return in2022 },
+		Sources: []revocation.Source{revocation.FileSource(filepath.Join(fixtures.Dir(t), "nca_rsa_test.crl"))}})
+	if err := then.Refresh(ctx); err != nil {
+		t.Fatal(err)
 	}
-	// A check at a time before the CRL was issued: a later CRL not listing it is valid evidence.
-	if st, err := check(t, s, leaf[0], issuer, time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)); err != nil || st.State != revocation.Good {
+	if st, err := check(t, then, leaf[0], issuer, in2022); err != nil || st.State != revocation.Good {
+		t.Fatalf("in 2022: %+v %v", st, err)
+	}
+	// Today, for a time before the CRL was issued (2022-03-29): a later CRL not listing it is evidence.
+	if st, err := check(t, s, leaf[0], issuer, time.Date(2022, 1, 20, 0, 0, 0, 0, time.UTC)); err != nil || st.State != revocation.Good {
 		t.Fatalf("earlier time: %+v %v", st, err)
 	}
-	// Today the CRL is stale: fail closed.
+	// Today, for a time after the CRL was issued: it could not know, and it is stale now.
+	if _, err := check(t, s, leaf[0], issuer, in2022); !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatalf("a time after the stale CRL was issued: %v", err)
+	}
+	// Today, for now: fail closed.
 	if st, err := check(t, s, leaf[0], issuer, time.Now()); !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown {
 		t.Fatalf("now: %+v %v", st, err)
 	}
@@ -299,6 +314,14 @@ func TestOCSPChecker(t *testing.T) {
 	late := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}, Now: func() time.Time { return time.Now().Add(3 * time.Hour) }})
 	if _, err := check(t, late, good, a.Issuing(), time.Now()); err == nil || !strings.Contains(err.Error(), "stale") {
 		t.Fatalf("stale answer accepted: %v", err)
+	}
+	// One minute past nextUpdate is stale: clock skew is tolerated only for thisUpdate.
+	justLate := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{url}, Now: func() time.Time { return time.Now().Add(61 * time.Minute) }})
+	if _, err := check(t, justLate, good, a.Issuing(), time.Now()); err == nil || !strings.Contains(err.Error(), "stale") {
+		t.Fatalf("answer stale by a minute accepted: %v", err)
+	}
+	if _, err := check(t, o, good, a.Issuing(), time.Now().Add(time.Hour)); !errors.Is(err, revocation.ErrUnknown) {
+		t.Fatalf("a future time of interest: %v", err)
 	}
 	// An answer about another CA's certificates is not signed by a responder of this issuer.
 	other := testpki.NewCA(t, ca.Options{})

@@ -120,7 +120,13 @@ type cached struct {
 	expires time.Time
 }
 
-const maxCache = 50000
+const (
+	maxCache = 50000
+	// maxFuture tolerates clock skew in a requested time of interest.
+	maxFuture = 5 * time.Minute
+	// maxSignatureChecks bounds path building, whose candidates may come from the message itself.
+	maxSignatureChecks = 100
+)
 
 // New returns a Validator.
 func New(opts Options) (*Validator, error) {
@@ -175,6 +181,9 @@ func (v *Validator) Validate(ctx context.Context, req Request) (*Verdict, error)
 		return nil, refuse(CodeMalformed, nil, "no certificate")
 	}
 	now := v.opts.Now()
+	if req.At.After(now.Add(maxFuture)) {
+		return nil, refuse(CodeMalformed, req.Cert, "the time of interest %s is in the future", req.At.UTC().Format(time.RFC3339))
+	}
 	present := req.At.IsZero()
 	at := req.At
 	if present {
@@ -198,8 +207,10 @@ func (v *Validator) Validate(ctx context.Context, req Request) (*Verdict, error)
 	}
 	if present && v.opts.CacheTTL > 0 {
 		exp := now.Add(v.opts.CacheTTL)
-		if req.Cert.NotAfter.Before(exp) {
-			exp = req.Cert.NotAfter
+		for _, c := range verdict.Chain {
+			if c.NotAfter.Before(exp) {
+				exp = c.NotAfter
+			}
 		}
 		for _, st := range verdict.Revocation {
 			if !st.NextUpdate.IsZero() && st.NextUpdate.Before(exp) {
@@ -228,7 +239,8 @@ func (v *Validator) validate(ctx context.Context, req Request, at time.Time) (*V
 	if err := checkTime(c, at, "certificate"); err != nil {
 		return nil, err
 	}
-	chain, err := v.build(c, req.Extra, at, 0)
+	b := &builder{v: v, extra: req.Extra, at: at, budget: maxSignatureChecks, checked: map[[2][32]byte]error{}}
+	chain, err := b.build(c, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -310,15 +322,48 @@ func (v *Validator) issuers(c *x509.Certificate, extra []*x509.Certificate) []*x
 	return out
 }
 
-// build returns a path from c (at position depth of the path, the end entity being 0) to an anchor.
-func (v *Validator) build(c *x509.Certificate, extra []*x509.Certificate, at time.Time, depth int) ([]*x509.Certificate, error) {
+// builder searches for a path. Candidates may come from the message, so the search is bounded:
+// a budget of signature checks, each (child, parent) pair checked once, and no certificate (by
+// subject and key) twice on a path.
+type builder struct {
+	v       *Validator
+	extra   []*x509.Certificate
+	at      time.Time
+	budget  int
+	checked map[[2][32]byte]error
+}
+
+func (b *builder) checkSignature(c, p *x509.Certificate) error {
+	k := [2][32]byte{sha256.Sum256(c.Raw), sha256.Sum256(p.Raw)}
+	if err, ok := b.checked[k]; ok {
+		return err
+	}
+	if b.budget <= 0 {
+		return errBudget
+	}
+	b.budget--
+	err := certs.CheckCertificateSignature(b.v.opts.Verifier, c, p)
+	b.checked[k] = err
+	return err
+}
+
+var errBudget = errors.New("path building gave up: too many candidate issuers")
+
+func sameEntity(a, c *x509.Certificate) bool {
+	return string(a.RawSubject) == string(c.RawSubject) && string(a.RawSubjectPublicKeyInfo) == string(c.RawSubjectPublicKeyInfo)
+}
+
+// build returns a path from c (at position depth of the path, the end entity being 0) to an
+// anchor; above lists the certificates below c on the path being built.
+func (b *builder) build(c *x509.Certificate, depth int, above []*x509.Certificate) ([]*x509.Certificate, error) {
+	v := b.v
 	if v.isAnchor(c) {
 		return []*x509.Certificate{c}, nil
 	}
 	if depth >= v.opts.MaxChainLen {
 		return nil, refuse(CodeBrokenChain, c, "no path to a trust anchor within %d certificates", v.opts.MaxChainLen)
 	}
-	cands := v.issuers(c, extra)
+	cands := v.issuers(c, b.extra)
 	if len(cands) == 0 {
 		return nil, refuse(CodeUntrustedIssuer, c, "issuer %q is not a trusted CA and no certificate of it is known", c.Issuer.String())
 	}
@@ -328,13 +373,25 @@ func (v *Validator) build(c *x509.Certificate, extra []*x509.Certificate, at tim
 			best = e
 		}
 	}
+	path := append(above[:len(above):len(above)], c) // a copy: siblings must not share it
 	for _, p := range cands {
-		if err := certs.CheckCertificateSignature(v.opts.Verifier, c, p); err != nil {
+		loop := false
+		for _, q := range path {
+			loop = loop || sameEntity(p, q)
+		}
+		if loop {
+			keep(refuse(CodeBrokenChain, p, "issuer already on the path (a loop)"))
+			continue
+		}
+		if err := b.checkSignature(c, p); err != nil {
 			code := CodeBrokenChain
 			if errors.Is(err, certs.ErrUnsupportedAlgorithm) {
 				code = CodeUnsupportedAlgorithm
 			}
 			keep(refuse(code, c, "signature by issuer «%s» does not verify: %w", p.Subject.CommonName, err))
+			if errors.Is(err, errBudget) {
+				return nil, best
+			}
 			continue
 		}
 		if !p.BasicConstraintsValid || !p.IsCA {
@@ -350,15 +407,18 @@ func (v *Validator) build(c *x509.Certificate, extra []*x509.Certificate, at tim
 			keep(refuse(CodeBrokenChain, p, "path length constraint %d exceeded", p.MaxPathLen))
 			continue
 		}
-		if err := checkTime(p, at, "issuer certificate"); err != nil {
+		if err := checkTime(p, b.at, "issuer certificate"); err != nil {
 			keep(err)
 			continue
 		}
-		rest, err := v.build(p, extra, at, depth+1)
+		rest, err := b.build(p, depth+1, path)
 		if err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				keep(e)
+				if errors.Is(e, errBudget) {
+					return nil, best
+				}
 			}
 			continue
 		}

@@ -287,14 +287,14 @@ func TestRealNCACertificates(t *testing.T) {
 		return cs[0]
 	}
 	sign, auth := read("individual_valid_sign_2004_rsa.cer"), read("individual_valid_sign_2004_rsa_auth.cer")
-	inCRL := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
+	inCRL := time.Date(2022, 1, 20, 0, 0, 0, 0, time.UTC) // the certificate is valid from 2022-01-18, the CRL issued 2022-03-29
 	for _, tt := range []struct {
 		name string
 		v    *validate.Validator
 		req  validate.Request
 		code validate.Code
 	}{
-		{"SIGN key within the CRL's period", v, validate.Request{Cert: sign, At: inCRL, Usage: validate.UsageSign}, ""},
+		{"SIGN key, at a time the later CRL covers", v, validate.Request{Cert: sign, At: inCRL, Usage: validate.UsageSign}, ""},
 		{"AUTH key refused as a signer", v, validate.Request{Cert: auth, At: inCRL, Usage: validate.UsageSign}, validate.CodeWrongKeyUsage},
 		{"today: expired", v, validate.Request{Cert: sign, Usage: validate.UsageSign}, validate.CodeExpired},
 		{"after the CRL's nextUpdate: unknown", v, validate.Request{Cert: sign, At: time.Date(2022, 10, 1, 0, 0, 0, 0, time.UTC), Usage: validate.UsageSign}, validate.CodeRevocationUnknown},

@@ -200,3 +200,41 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not shut down")
 	}
 }
+
+// A key written over an existing world-readable file is not left world-readable.
+func TestIssueReplacesKeyFileMode(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	prefix := filepath.Join(dir, "k")
+	for _, ext := range []string{".key", ".p12"} {
+		if err := os.WriteFile(prefix+ext, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := shep(t, "pki", "init", "--data", data); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", prefix); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, ext := range []string{".key", ".p12"} {
+		if st, _ := os.Stat(prefix + ext); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", ext, st.Mode().Perm())
+		}
+	}
+}
+
+// The URLs in certificates are the recorded ones, whichever process issues; --base-url changes
+// them for new certificates only.
+func TestBaseURLRecorded(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	shep(t, "pki", "init", "--data", data, "--base-url", "http://gw.test:9000/pki")
+	shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", filepath.Join(dir, "a"))
+	if code, out, _ := shep(t, "cert", "show", filepath.Join(dir, "a.crt")); code != 0 || !strings.Contains(out, "http://gw.test:9000/pki/crl/full.crl") {
+		t.Fatalf("first URL:\n%s", out)
+	}
+	shep(t, "pki", "init", "--data", data, "--base-url", "http://gw.test:9100/pki")
+	shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", filepath.Join(dir, "b"))
+	if code, out, _ := shep(t, "cert", "show", filepath.Join(dir, "b.crt")); code != 0 || !strings.Contains(out, "http://gw.test:9100/pki/ocsp") {
+		t.Fatalf("changed URL:\n%s", out)
+	}
+}

@@ -40,6 +40,11 @@ func pkiInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *base != "" { // an existing authority: record the new URL for what is issued from now on
+		if err := a.SetBaseURL(ctx, *base); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(e.stdout, "test НУЦ ready in %s\n  root:    %s (serial %s)\n  issuing: %s (serial %s)\n  URLs:    %s\n",
 		pkiDir(*data), a.Root().Subject.CommonName, certs.SerialHex(a.Root().SerialNumber),
 		a.Issuing().Subject.CommonName, certs.SerialHex(a.Issuing().SerialNumber), a.BaseURL())
@@ -131,7 +136,7 @@ func pkiIssue(ctx context.Context, e *env, args []string) error {
 		b    []byte
 		mode os.FileMode
 	}{{".crt", ca.PEMCertificate(iss.Certificate), 0o644}, {".key", keyPEM, 0o600}, {".p12", p12, 0o600}} {
-		if err := os.WriteFile(*out+f.ext, f.b, f.mode); err != nil {
+		if err := writeFileMode(*out+f.ext, f.b, f.mode); err != nil {
 			return err
 		}
 	}
@@ -144,6 +149,23 @@ func pkiIssue(ctx context.Context, e *env, args []string) error {
 		strings.ToUpper(string(req.Usage)), certs.SerialHex(c.SerialNumber), subject, c.NotBefore.Format(time.RFC3339),
 		c.NotAfter.Format(time.RFC3339), *out, *out, *out)
 	return nil
+}
+
+// writeFileMode replaces path with b, created anew with mode (os.WriteFile would keep the mode
+// of an existing file, leaving a key world-readable).
+func writeFileMode(path string, b []byte, mode os.FileMode) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 var relTime = regexp.MustCompile(`^([+-])(\d+)([smhdy])$`)

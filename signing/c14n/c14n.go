@@ -1,0 +1,461 @@
+// Package c14n canonicalizes an etree element subtree by Canonical XML 1.0 and 1.1 (inclusive)
+// and Exclusive XML Canonicalization 1.0, with or without comments, without modifying the tree.
+//
+// The node-set is always "an element and all its descendants" (what a same-document XML-DSig
+// reference selects), optionally minus some subtrees (the enveloped-signature transform). The
+// namespace and xml:* context of the element's ancestors is taken from the tree it is still
+// attached to, so nothing has to be detached or copied first.
+package c14n
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Algorithm URIs.
+const (
+	Inclusive10             = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+	Inclusive10WithComments = Inclusive10 + "#WithComments"
+	Inclusive11             = "http://www.w3.org/2006/12/xml-c14n11"
+	Inclusive11WithComments = Inclusive11 + "#WithComments"
+	Exclusive               = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	ExclusiveWithComments   = Exclusive + "WithComments"
+)
+
+// Namespace names with a fixed meaning.
+const (
+	XMLNamespace   = "http://www.w3.org/XML/1998/namespace"
+	XMLNSNamespace = "http://www.w3.org/2000/xmlns/"
+)
+
+// Method is one canonicalization algorithm.
+type Method struct {
+	Exclusive    bool
+	Version11    bool // inclusive only: Canonical XML 1.1
+	WithComments bool
+}
+
+// MethodOf returns the Method named by uri.
+func MethodOf(uri string) (Method, bool) {
+	switch uri {
+	case Inclusive10:
+		return Method{}, true
+	case Inclusive10WithComments:
+		return Method{WithComments: true}, true
+	case Inclusive11:
+		return Method{Version11: true}, true
+	case Inclusive11WithComments:
+		return Method{Version11: true, WithComments: true}, true
+	case Exclusive:
+		return Method{Exclusive: true}, true
+	case ExclusiveWithComments:
+		return Method{Exclusive: true, WithComments: true}, true
+	}
+	return Method{}, false
+}
+
+// URI returns the algorithm URI of m.
+func (m Method) URI() string {
+	switch {
+	case m.Exclusive && m.WithComments:
+		return ExclusiveWithComments
+	case m.Exclusive:
+		return Exclusive
+	case m.Version11 && m.WithComments:
+		return Inclusive11WithComments
+	case m.Version11:
+		return Inclusive11
+	case m.WithComments:
+		return Inclusive10WithComments
+	}
+	return Inclusive10
+}
+
+// Options say how to canonicalize.
+type Options struct {
+	Method
+	// InclusivePrefixes is the InclusiveNamespaces PrefixList of exclusive canonicalization;
+	// "#default" names the default namespace. Ignored by inclusive canonicalization.
+	InclusivePrefixes []string
+	// Omit, when non-nil, names elements left out of the output together with their subtrees.
+	Omit func(*etree.Element) bool
+	// MaxBytes, when positive, bounds the output; a larger result fails with ErrTooLarge.
+	MaxBytes int
+}
+
+// Errors.
+var (
+	// ErrTooLarge is returned when the output would exceed Options.MaxBytes.
+	ErrTooLarge = errors.New("c14n: output exceeds the size limit")
+	// ErrUnsupported is returned for input the algorithms cannot process faithfully here:
+	// Canonical XML 1.1 with an inherited xml:base (which needs URI joining), or DTD directives.
+	ErrUnsupported = errors.New("c14n: unsupported input")
+)
+
+// Canonicalize returns the canonical form of el and its descendants.
+func Canonicalize(el *etree.Element, opts Options) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Write(&buf, el, opts); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Write writes the canonical form of el and its descendants to buf.
+func Write(buf *bytes.Buffer, el *etree.Element, opts Options) error {
+	if el == nil {
+		return errors.New("c14n: nil element")
+	}
+	scope, xmlAttrs := ancestorContext(el)
+	w := &writer{buf: buf, opts: opts, start: buf.Len()}
+	if opts.Exclusive {
+		w.incl = map[string]bool{}
+		for _, p := range opts.InclusivePrefixes {
+			if p == "#default" {
+				p = ""
+			}
+			w.incl[p] = true
+		}
+	}
+	var inherit []etree.Attr
+	if !opts.Exclusive {
+		for _, a := range xmlAttrs {
+			switch {
+			case !opts.Version11:
+				inherit = append(inherit, a)
+			case a.Key == "lang" || a.Key == "space":
+				inherit = append(inherit, a)
+			case a.Key == "base":
+				return fmt.Errorf("%w: xml:base inherited from an ancestor under Canonical XML 1.1", ErrUnsupported)
+			}
+		}
+	}
+	return w.element(el, scope, nil, inherit)
+}
+
+// ancestorContext returns the namespaces in scope at el's parent (prefix → URI, "" the default
+// namespace) and the xml:* attributes el would inherit (nearest ancestor wins), sorted by name.
+func ancestorContext(el *etree.Element) (map[string]string, []etree.Attr) {
+	var chain []*etree.Element
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		chain = append(chain, p)
+	}
+	scope := map[string]string{}
+	xml := map[string]string{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, a := range chain[i].Attr {
+			switch {
+			case a.Space == "xmlns":
+				scope[a.Key] = a.Value
+			case a.Space == "" && a.Key == "xmlns":
+				scope[""] = a.Value
+			case a.Space == "xml":
+				xml[a.Key] = a.Value
+			}
+		}
+	}
+	var attrs []etree.Attr
+	for k, v := range xml {
+		attrs = append(attrs, etree.Attr{Space: "xml", Key: k, Value: v})
+	}
+	slices.SortFunc(attrs, func(a, b etree.Attr) int { return strings.Compare(a.Key, b.Key) })
+	return scope, attrs
+}
+
+type writer struct {
+	buf   *bytes.Buffer
+	opts  Options
+	incl  map[string]bool
+	start int
+}
+
+type nsDecl struct{ prefix, uri string }
+
+type sortAttr struct {
+	uri  string
+	attr etree.Attr
+}
+
+// element renders e. scope holds the namespaces in scope at e's parent, rendered those declared
+// in the output by e's nearest output ancestor (nil at the apex). inherit are xml:* attributes to
+// add to e unless it has its own.
+func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) error {
+	// The namespaces in scope at e.
+	own := false
+	for _, a := range e.Attr {
+		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+			own = true
+			break
+		}
+	}
+	if own {
+		s := make(map[string]string, len(scope)+2)
+		for k, v := range scope {
+			s[k] = v
+		}
+		for _, a := range e.Attr {
+			switch {
+			case a.Space == "xmlns":
+				if a.Key == "xmlns" || a.Key == "xml" && a.Value != XMLNamespace {
+					return fmt.Errorf("c14n: reserved prefix %q declared", a.Key)
+				}
+				s[a.Key] = a.Value
+			case a.Space == "" && a.Key == "xmlns":
+				s[""] = a.Value
+			}
+		}
+		scope = s
+	}
+	lookup := func(prefix string) (string, error) {
+		if prefix == "xml" {
+			return XMLNamespace, nil
+		}
+		if uri, ok := scope[prefix]; ok {
+			return uri, nil
+		}
+		if prefix == "" {
+			return "", nil
+		}
+		return "", fmt.Errorf("c14n: undeclared namespace prefix %q on <%s>", prefix, qname(e.Space, e.Tag))
+	}
+	if _, err := lookup(e.Space); err != nil {
+		return err
+	}
+
+	// Namespace declarations to render.
+	var decls []nsDecl
+	consider := func(prefix, uri string) error {
+		if prefix == "xml" {
+			return nil
+		}
+		if uri != "" && !hasScheme(uri) {
+			return fmt.Errorf("c14n: relative namespace URI %q", uri)
+		}
+		prev, ok := rendered[prefix]
+		if prefix == "" && uri == "" {
+			if ok && prev != "" {
+				decls = append(decls, nsDecl{"", ""})
+			}
+			return nil
+		}
+		if !ok || prev != uri {
+			decls = append(decls, nsDecl{prefix, uri})
+		}
+		return nil
+	}
+	if w.opts.Exclusive {
+		used := map[string]bool{e.Space: true}
+		for _, a := range e.Attr {
+			if a.Space != "" && a.Space != "xmlns" {
+				used[a.Space] = true
+			}
+		}
+		for p := range w.incl {
+			if _, ok := scope[p]; ok {
+				used[p] = true
+			}
+		}
+		for p := range used {
+			uri, err := lookup(p)
+			if err != nil {
+				return err
+			}
+			if err := consider(p, uri); err != nil {
+				return err
+			}
+		}
+	} else {
+		for p, uri := range scope {
+			if err := consider(p, uri); err != nil {
+				return err
+			}
+		}
+	}
+	slices.SortFunc(decls, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
+	if len(decls) > 0 {
+		r := make(map[string]string, len(rendered)+len(decls))
+		for k, v := range rendered {
+			r[k] = v
+		}
+		for _, d := range decls {
+			r[d.prefix] = d.uri
+		}
+		rendered = r
+	}
+
+	// Attributes, sorted by namespace URI then local name.
+	attrs := make([]sortAttr, 0, len(e.Attr)+len(inherit))
+	for _, a := range e.Attr {
+		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+			continue
+		}
+		uri := ""
+		if a.Space != "" {
+			u, err := lookup(a.Space)
+			if err != nil {
+				return err
+			}
+			uri = u
+		}
+		attrs = append(attrs, sortAttr{uri, a})
+	}
+	for _, a := range inherit {
+		if e.SelectAttr("xml:"+a.Key) == nil {
+			attrs = append(attrs, sortAttr{XMLNamespace, a})
+		}
+	}
+	slices.SortFunc(attrs, func(a, b sortAttr) int {
+		if c := strings.Compare(a.uri, b.uri); c != 0 {
+			return c
+		}
+		return strings.Compare(a.attr.Key, b.attr.Key)
+	})
+
+	b := w.buf
+	b.WriteByte('<')
+	b.WriteString(qname(e.Space, e.Tag))
+	for _, d := range decls {
+		if d.prefix == "" {
+			b.WriteString(` xmlns="`)
+		} else {
+			b.WriteString(" xmlns:")
+			b.WriteString(d.prefix)
+			b.WriteString(`="`)
+		}
+		escapeAttr(b, d.uri)
+		b.WriteByte('"')
+	}
+	for _, a := range attrs {
+		b.WriteByte(' ')
+		b.WriteString(qname(a.attr.Space, a.attr.Key))
+		b.WriteString(`="`)
+		escapeAttr(b, a.attr.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('>')
+	if err := w.check(); err != nil {
+		return err
+	}
+
+	for _, t := range e.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			if w.opts.Omit != nil && w.opts.Omit(t) {
+				continue
+			}
+			if err := w.element(t, scope, rendered, nil); err != nil {
+				return err
+			}
+		case *etree.CharData:
+			escapeText(b, t.Data)
+		case *etree.Comment:
+			if w.opts.WithComments {
+				b.WriteString("<!--")
+				b.WriteString(t.Data)
+				b.WriteString("-->")
+			}
+		case *etree.ProcInst:
+			b.WriteString("<?")
+			b.WriteString(t.Target)
+			if t.Inst != "" {
+				b.WriteByte(' ')
+				b.WriteString(t.Inst)
+			}
+			b.WriteString("?>")
+		case *etree.Directive:
+			return fmt.Errorf("%w: directive inside an element", ErrUnsupported)
+		}
+		if err := w.check(); err != nil {
+			return err
+		}
+	}
+	b.WriteString("</")
+	b.WriteString(qname(e.Space, e.Tag))
+	b.WriteByte('>')
+	return w.check()
+}
+
+func (w *writer) check() error {
+	if w.opts.MaxBytes > 0 && w.buf.Len()-w.start > w.opts.MaxBytes {
+		return ErrTooLarge
+	}
+	return nil
+}
+
+func qname(prefix, local string) string {
+	if prefix == "" {
+		return local
+	}
+	return prefix + ":" + local
+}
+
+// hasScheme reports whether a namespace name is an absolute URI (it starts with a scheme).
+func hasScheme(uri string) bool {
+	for i := 0; i < len(uri); i++ {
+		c := uri[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func escapeText(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
+
+func escapeAttr(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '"':
+			esc = "&quot;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}

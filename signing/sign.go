@@ -1,0 +1,283 @@
+package signing
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/beevik/etree"
+
+	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/signing/c14n"
+)
+
+// SignOptions configure SignWSSE and SignEnveloped. The zero value signs as ШЭП clients do.
+type SignOptions struct {
+	// SignatureMethod defaults by key: rsa-sha256 for RSA, ecdsa-sha256/384/512 for P-256/384/521.
+	SignatureMethod string
+	DigestMethod    string // default sha256
+	// Canonicalization is used for SignedInfo and as the Reference's transform (default exc-c14n).
+	Canonicalization string
+	// NCALayer (SignEnveloped only) produces the NCALayer/KalkanCrypt layout: CanonicalizationMethod
+	// C14N 1.0, transforms enveloped-signature + C14N 1.0 #WithComments.
+	NCALayer bool
+	// BodyID (SignWSSE only) is the wsu:Id given to a Body that has no ID (default "id-<uuid>").
+	BodyID   string
+	Registry *Registry
+	Limits   Limits
+}
+
+// signer holds what both layouts need to build a signature.
+type signer struct {
+	key     crypto.Signer
+	cert    *x509.Certificate
+	sig     SignatureAlgorithm
+	dig     DigestAlgorithm
+	siC14N  c14n.Method
+	refC14N c14n.Method
+}
+
+func newSigner(key crypto.Signer, cert *x509.Certificate, opts SignOptions, defaultC14N, defaultTransform string) (*signer, error) {
+	if key == nil || cert == nil {
+		return nil, errors.New("signing: a key and its certificate are required")
+	}
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return nil, errors.New("signing: the certificate does not match the key")
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = DefaultRegistry()
+	}
+	method := opts.SignatureMethod
+	if method == "" {
+		switch k := key.Public().(type) {
+		case *rsa.PublicKey:
+			method = RSASHA256
+		case *ecdsa.PublicKey:
+			switch k.Curve {
+			case elliptic.P256():
+				method = ECDSASHA256
+			case elliptic.P384():
+				method = ECDSASHA384
+			case elliptic.P521():
+				method = ECDSASHA512
+			}
+		}
+	}
+	digestMethod := opts.DigestMethod
+	if digestMethod == "" {
+		digestMethod = DigestSHA256
+	}
+	sa, ok := reg.Signature(method)
+	if !ok || sha1Based[method] {
+		return nil, wrap(CodeAlgorithmNotSupported, certs.ErrUnsupportedAlgorithm, "cannot sign with %q (key %T)", method, key.Public())
+	}
+	da, ok := reg.Digest(digestMethod)
+	if !ok || sha1Based[digestMethod] {
+		return nil, wrap(CodeAlgorithmNotSupported, certs.ErrUnsupportedAlgorithm, "cannot digest with %q", digestMethod)
+	}
+	s := &signer{key: key, cert: cert, sig: sa, dig: da}
+	siURI, refURI := defaultC14N, defaultTransform
+	if opts.Canonicalization != "" {
+		siURI, refURI = opts.Canonicalization, opts.Canonicalization
+	}
+	var ok1, ok2 bool
+	s.siC14N, ok1 = c14n.MethodOf(siURI)
+	s.refC14N, ok2 = c14n.MethodOf(refURI)
+	if !ok1 || !ok2 {
+		return nil, fail(CodeSigTransform, "canonicalization %q is not supported", opts.Canonicalization)
+	}
+	return s, nil
+}
+
+// signatureElement appends to parent a ds:Signature with one Reference to uri over target (minus
+// omit), signs it and returns it. KeyInfo is left to the caller.
+func (s *signer) signatureElement(parent *etree.Element, uri string, enveloped bool, target *etree.Element, omit func(*etree.Element) bool, lim Limits) (*etree.Element, error) {
+	sig := parent.CreateElement("ds:Signature")
+	sig.CreateAttr("xmlns:ds", NSDSig)
+	si := sig.CreateElement("ds:SignedInfo")
+	si.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", s.siC14N.URI())
+	si.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", s.sig.URI())
+	ref := si.CreateElement("ds:Reference")
+	ref.CreateAttr("URI", uri)
+	ts := ref.CreateElement("ds:Transforms")
+	if enveloped {
+		ts.CreateElement("ds:Transform").CreateAttr("Algorithm", TransformEnveloped)
+	}
+	ts.CreateElement("ds:Transform").CreateAttr("Algorithm", s.refC14N.URI())
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", s.dig.URI())
+	dv := ref.CreateElement("ds:DigestValue")
+
+	if omit == nil {
+		omit = func(e *etree.Element) bool { return e == sig }
+	}
+	opts := c14n.Options{Method: s.refC14N, Omit: omit}
+	opts.WithComments = false // a same-document reference never includes comments
+	canon, err := canonicalize(target, opts, lim)
+	if err != nil {
+		return nil, err
+	}
+	h := s.dig.New()
+	h.Write(canon)
+	dv.SetText(base64.StdEncoding.EncodeToString(h.Sum(nil)))
+
+	signed, err := canonicalize(si, c14n.Options{Method: s.siC14N}, lim)
+	if err != nil {
+		return nil, err
+	}
+	value, err := s.sig.Sign(s.key, signed)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	sig.CreateElement("ds:SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	return sig, nil
+}
+
+// serialize writes doc as an XML declaration followed by the inclusive canonical form (with
+// comments) of its root: every namespace in scope stays in scope and every value is escaped, so
+// that a re-parse canonicalizes to exactly what was signed.
+func serialize(root *etree.Element) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	if err := c14n.Write(&buf, root, c14n.Options{Method: c14n.Method{WithComments: true}}); err != nil {
+		return nil, fmt.Errorf("signing: serialize: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// SignWSSE signs a SOAP envelope as ШЭП clients do (anchors §1.7): the Body gets a wsu:Id (unless
+// it has a wsu:Id or Id), a Header is created if absent, and a wsse:Security header with
+// mustUnderstand="1" receives one ds:Signature: exc-c14n, rsa-sha256 by default, one Reference to
+// the Body, and the certificate inline in KeyInfo/wsse:SecurityTokenReference/wsse:KeyIdentifier.
+// env itself is not modified; the signed envelope is returned.
+func SignWSSE(env []byte, key crypto.Signer, cert *x509.Certificate, opts SignOptions) ([]byte, error) {
+	s, err := newSigner(key, cert, opts, c14n.Exclusive, c14n.Exclusive)
+	if err != nil {
+		return nil, err
+	}
+	lim := opts.Limits.withDefaults()
+	doc, err := Parse(env, lim)
+	if err != nil {
+		return nil, err
+	}
+	e, err := parseEnvelope(doc.Root())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.security(); err == nil || CodeOf(err) != string(CodeWSSENoSecurity) {
+		return nil, fail(CodeWSSEMultipleSecurity, "the envelope already has a wsse:Security header")
+	}
+	id, err := bodyID(e, opts.BodyID)
+	if err != nil {
+		return nil, err
+	}
+	if e.header == nil {
+		e.header = etree.NewElement(qualified(e.root.Space, "Header"))
+		e.root.InsertChildAt(0, e.header)
+	}
+	sec := e.header.CreateElement("wsse:Security")
+	sec.CreateAttr("xmlns:wsse", NSWSSE)
+	sec.CreateAttr("xmlns:wsu", NSWSU)
+	soapPrefix := e.root.Space
+	if soapPrefix == "" {
+		soapPrefix = "soapenv"
+		sec.CreateAttr("xmlns:"+soapPrefix, e.ns)
+	}
+	sec.CreateAttr(soapPrefix+":mustUnderstand", "1")
+
+	sig, err := s.signatureElement(sec, "#"+id, false, e.body, nil, lim)
+	if err != nil {
+		return nil, err
+	}
+	ki := sig.CreateElement("ds:KeyInfo").CreateElement("wsse:SecurityTokenReference").CreateElement("wsse:KeyIdentifier")
+	ki.CreateAttr("EncodingType", EncodingBase64)
+	ki.CreateAttr("ValueType", ValueTypeX509v3)
+	ki.SetText(base64.StdEncoding.EncodeToString(cert.Raw))
+	return serialize(e.root)
+}
+
+// bodyID returns the Body's ID, giving it a wsu:Id when it has none, and checks it is unique.
+func bodyID(e *envelope, want string) (string, error) {
+	id, ok := attr(e.body, NSWSU, "Id")
+	if !ok {
+		id, ok = attr(e.body, "", "Id")
+	}
+	if !ok {
+		id = want
+		if id == "" {
+			id = "id-" + newUUID()
+		}
+		switch lookupNS(e.body, "wsu") {
+		case NSWSU:
+		case "":
+			e.body.CreateAttr("xmlns:wsu", NSWSU)
+		default:
+			return "", fail(CodeSigReference, "prefix wsu is bound to another namespace on the Body")
+		}
+		e.body.CreateAttr("wsu:Id", id)
+	}
+	if found := elementsWithID(e.root, id); len(found) != 1 {
+		return "", fail(CodeSigReference, "ID %q of the Body is carried by %d elements", id, len(found))
+	}
+	return id, nil
+}
+
+// SignEnveloped appends an enveloped signature to the root of doc: Reference URI="" (or "#id" when
+// the root has an ID), transforms enveloped-signature + exc-c14n (or the NCALayer layout), and the
+// certificate in KeyInfo/X509Data/X509Certificate. Signatures already present are covered by the
+// new one. doc itself is not modified; the signed document is returned.
+func SignEnveloped(doc []byte, key crypto.Signer, cert *x509.Certificate, opts SignOptions) ([]byte, error) {
+	siC14N, refC14N := c14n.Exclusive, c14n.Exclusive
+	if opts.NCALayer {
+		siC14N, refC14N = c14n.Inclusive10, c14n.Inclusive10WithComments
+		opts.Canonicalization = ""
+	}
+	s, err := newSigner(key, cert, opts, siC14N, refC14N)
+	if err != nil {
+		return nil, err
+	}
+	lim := opts.Limits.withDefaults()
+	d, err := Parse(doc, lim)
+	if err != nil {
+		return nil, err
+	}
+	root := d.Root()
+	uri := ""
+	if ids := idValues(root); len(ids) > 0 {
+		if found := elementsWithID(root, ids[0]); len(found) != 1 {
+			return nil, fail(CodeSigReference, "ID %q of the root is carried by %d elements", ids[0], len(found))
+		}
+		uri = "#" + ids[0]
+	}
+	sig, err := s.signatureElement(root, uri, true, root, nil, lim)
+	if err != nil {
+		return nil, err
+	}
+	sig.CreateElement("ds:KeyInfo").CreateElement("ds:X509Data").CreateElement("ds:X509Certificate").
+		SetText(base64.StdEncoding.EncodeToString(cert.Raw))
+	return serialize(root)
+}
+
+func qualified(prefix, local string) string {
+	if prefix == "" {
+		return local
+	}
+	return prefix + ":" + local
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
