@@ -78,110 +78,6 @@ type Verified struct {
 	Layout           Layout
 }
 
-// name resolution over a namespace-well-formed tree (as Parse returns)
-
-// lookupNS returns the namespace bound to prefix at e ("" for none).
-func lookupNS(e *etree.Element, prefix string) string {
-	if prefix == "xml" {
-		return c14n.XMLNamespace
-	}
-	for ; e != nil; e = e.Parent() {
-		for _, a := range e.Attr {
-			if prefix == "" && a.Space == "" && a.Key == "xmlns" || prefix != "" && a.Space == "xmlns" && a.Key == prefix {
-				return a.Value
-			}
-		}
-	}
-	return ""
-}
-
-// is reports whether e is the element {ns}local.
-func is(e *etree.Element, ns, local string) bool {
-	return e != nil && e.Tag == local && lookupNS(e, e.Space) == ns
-}
-
-// attr returns the value of the attribute {ns}local of e (ns "" for an unqualified attribute).
-func attr(e *etree.Element, ns, local string) (string, bool) {
-	for _, a := range e.Attr {
-		if a.Key != local || a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
-			continue
-		}
-		if a.Space == "" && ns == "" || a.Space != "" && ns != "" && lookupNS(e, a.Space) == ns {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
-
-// children returns the child elements of e, refusing text other than whitespace.
-func children(e *etree.Element) ([]*etree.Element, error) {
-	var out []*etree.Element
-	for _, t := range e.Child {
-		switch t := t.(type) {
-		case *etree.Element:
-			out = append(out, t)
-		case *etree.CharData:
-			if strings.Trim(t.Data, " \t\r\n") != "" {
-				return nil, fail(CodeSigMalformed, "text inside <%s>", e.FullTag())
-			}
-		}
-	}
-	return out, nil
-}
-
-// idValues returns the values of e's ID attributes: unqualified Id, ID and id, wsu:Id, xml:id.
-func idValues(e *etree.Element) []string {
-	var out []string
-	for _, a := range e.Attr {
-		switch {
-		case a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id"),
-			a.Space == "xml" && a.Key == "id",
-			a.Space != "" && a.Space != "xmlns" && a.Key == "Id" && lookupNS(e, a.Space) == NSWSU:
-			out = append(out, a.Value)
-		}
-	}
-	return out
-}
-
-// elementsWithID returns the elements of the tree under root that carry id in an ID attribute.
-func elementsWithID(root *etree.Element, id string) []*etree.Element {
-	var out []*etree.Element
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
-		for _, v := range idValues(e) {
-			if v == id {
-				out = append(out, e)
-				break
-			}
-		}
-		for _, c := range e.ChildElements() {
-			walk(c)
-		}
-	}
-	walk(root)
-	return out
-}
-
-// signatures returns the ds:Signature elements under root in document order, skipping those
-// inside skip.
-func signatures(root, skip *etree.Element) []*etree.Element {
-	var out []*etree.Element
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
-		if e == skip {
-			return
-		}
-		if is(e, NSDSig, "Signature") {
-			out = append(out, e)
-		}
-		for _, c := range e.ChildElements() {
-			walk(c)
-		}
-	}
-	walk(root)
-	return out
-}
-
 func decodeBase64(s string) ([]byte, error) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
@@ -194,13 +90,13 @@ func decodeBase64(s string) ([]byte, error) {
 
 // signature is the part of a ds:Signature read before its SignatureValue is checked.
 type signature struct {
-	el, signedInfo *etree.Element
-	c14nURI        string
-	c14n           c14n.Options
-	method         string
-	digestMethod   string // of the Reference, read early only to refuse unsupported algorithms first
-	value          []byte
-	keyInfo        *etree.Element
+	signedInfo   *etree.Element
+	c14nURI      string
+	c14n         c14n.Options
+	method       string
+	digestMethod string // of the Reference, read early only to refuse unsupported algorithms first
+	value        []byte
+	keyInfo      *etree.Element
 }
 
 // reference is the single Reference, read from the verified SignedInfo.
@@ -220,7 +116,7 @@ func parseSignature(el *etree.Element) (*signature, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &signature{el: el}
+	s := &signature{}
 	var value *etree.Element
 	for i, k := range kids {
 		switch {
@@ -270,7 +166,7 @@ func parseSignedInfo(si *etree.Element) (*signedInfo, error) {
 	for i, k := range kids {
 		switch {
 		case i == 0 && is(k, NSDSig, "CanonicalizationMethod"):
-			out.c14nURI = k.SelectAttrValue("Algorithm", "")
+			out.c14nURI = attrValue(k, "Algorithm", "")
 			opts, err := c14nOf(k, out.c14nURI)
 			if err != nil {
 				return nil, err
@@ -280,7 +176,7 @@ func parseSignedInfo(si *etree.Element) (*signedInfo, error) {
 			if len(k.ChildElements()) > 0 {
 				return nil, fail(CodeSigMalformed, "parameters in SignatureMethod (HMACOutputLength?) are not accepted")
 			}
-			out.method = k.SelectAttrValue("Algorithm", "")
+			out.method = attrValue(k, "Algorithm", "")
 		case i >= 2 && is(k, NSDSig, "Reference"):
 			refs = append(refs, k)
 		default:
@@ -317,7 +213,7 @@ func c14nOf(el *etree.Element, uri string) (*c14n.Options, error) {
 		if !m.Exclusive || !is(k, NSExcC14N, "InclusiveNamespaces") || opts.InclusivePrefixes != nil {
 			return nil, fail(CodeSigTransform, "unexpected <%s> in %s", k.FullTag(), uri)
 		}
-		opts.InclusivePrefixes = strings.Fields(k.SelectAttrValue("PrefixList", ""))
+		opts.InclusivePrefixes = strings.Fields(attrValue(k, "PrefixList", ""))
 		if opts.InclusivePrefixes == nil {
 			opts.InclusivePrefixes = []string{}
 		}
@@ -327,11 +223,9 @@ func c14nOf(el *etree.Element, uri string) (*c14n.Options, error) {
 
 // parseReference reads a Reference: optional Transforms, DigestMethod, DigestValue.
 func parseReference(el *etree.Element) (*reference, error) {
-	uri, ok := el.SelectAttr("URI"), false
 	ref := &reference{}
-	if uri != nil && uri.Space == "" {
-		ref.uri, ok = uri.Value, true
-	}
+	uri, ok := attr(el, "", "URI")
+	ref.uri = uri
 	if !ok {
 		return nil, fail(CodeSigReference, "Reference without URI")
 	}
@@ -348,7 +242,7 @@ func parseReference(el *etree.Element) (*reference, error) {
 			if !is(t, NSDSig, "Transform") {
 				return nil, fail(CodeSigMalformed, "unexpected <%s> in Transforms", t.FullTag())
 			}
-			alg := t.SelectAttrValue("Algorithm", "")
+			alg := attrValue(t, "Algorithm", "")
 			ref.transforms = append(ref.transforms, alg)
 			switch {
 			case alg == TransformEnveloped && len(ref.transforms) == 1:
@@ -374,7 +268,7 @@ func parseReference(el *etree.Element) (*reference, error) {
 	if len(kids[0].ChildElements()) > 0 || len(kids[1].ChildElements()) > 0 {
 		return nil, fail(CodeSigMalformed, "elements inside DigestMethod or DigestValue")
 	}
-	ref.digestMethod = kids[0].SelectAttrValue("Algorithm", "")
+	ref.digestMethod = attrValue(kids[0], "Algorithm", "")
 	if ref.digestValue, err = decodeBase64(kids[1].Text()); err != nil || len(ref.digestValue) == 0 {
 		return nil, wrap(CodeSigMalformed, err, "DigestValue is not base64")
 	}
@@ -421,9 +315,9 @@ func (o Options) checkSignedInfo(s *signature, cert *x509.Certificate) (*referen
 		}
 		return nil, wrap(CodeSigInvalid, err, "SignatureValue does not verify with the certificate of «%s»", cert.Subject.CommonName)
 	}
-	doc, err := Parse(canon, lim)
+	doc, err := reparse(canon, lim)
 	if err != nil {
-		return nil, wrap(CodeSigMalformed, err, "canonical SignedInfo does not parse")
+		return nil, err
 	}
 	si, err := parseSignedInfo(doc.Root())
 	if err != nil {
@@ -459,11 +353,17 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 	if sum := h.Sum(nil); subtle.ConstantTimeCompare(sum, ref.digestValue) != 1 {
 		return nil, nil, fail(CodeSigDigestMismatch, "digest of <%s> does not match DigestValue", target.FullTag())
 	}
-	doc, err := Parse(canon, lim)
+	doc, err := reparse(canon, lim)
 	if err != nil {
-		return nil, nil, wrap(CodeXMLMalformed, err, "canonical form of the signed element does not parse")
+		return nil, nil, err
 	}
 	return canon, doc.Root(), nil
+}
+
+// reparse parses canonical bytes, which may be larger than the input they came from.
+func reparse(canon []byte, lim Limits) (*etree.Document, error) {
+	lim.MaxBytes = 4 * lim.MaxBytes
+	return Parse(canon, lim)
 }
 
 // canonicalize runs c14n, bounding the output at four times the input limit.
@@ -479,132 +379,22 @@ func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, err
 	return buf.Bytes(), nil
 }
 
-// signerCertificate finds the signer certificate in KeyInfo: a wsse:SecurityTokenReference with a
-// KeyIdentifier (X509v3, base64) or a Reference to a wsse:BinarySecurityToken in security; else
-// ds:X509Data/X509Certificate, the first being the signer and the others returned as extra.
-func signerCertificate(keyInfo, security *etree.Element) (*x509.Certificate, []*x509.Certificate, error) {
-	if keyInfo == nil {
-		return nil, nil, fail(CodeSigNoCert, "no KeyInfo")
-	}
-	kids, err := children(keyInfo)
+// verifySignature checks everything of a ds:Signature but what its Reference points to: the
+// signer certificate, the algorithms and the SignatureValue. It returns the verified Reference and
+// a Verified that lacks only Element, Signed and Layout.
+func (o Options) verifySignature(sigEl, security *etree.Element) (*Verified, *reference, error) {
+	s, err := parseSignature(sigEl)
 	if err != nil {
 		return nil, nil, err
 	}
-	var ders [][]byte
-	for _, k := range kids {
-		if is(k, NSWSSE, "SecurityTokenReference") && ders == nil {
-			der, err := tokenReference(k, security)
-			if err != nil {
-				return nil, nil, err
-			}
-			ders = [][]byte{der}
-		}
-	}
-	for _, k := range kids {
-		if !is(k, NSDSig, "X509Data") {
-			continue
-		}
-		xs, err := children(k)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, x := range xs {
-			if !is(x, NSDSig, "X509Certificate") {
-				continue
-			}
-			der, err := decodeBase64(x.Text())
-			if err != nil {
-				return nil, nil, wrap(CodeSigNoCert, err, "X509Certificate is not base64")
-			}
-			ders = append(ders, der)
-		}
-	}
-	if len(ders) == 0 {
-		return nil, nil, fail(CodeSigNoCert, "KeyInfo holds no certificate (KeyIdentifier X509v3, BinarySecurityToken or X509Certificate)")
-	}
-	out := make([]*x509.Certificate, 0, len(ders))
-	for _, der := range ders {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, nil, wrap(CodeSigNoCert, err, "certificate in KeyInfo does not parse")
-		}
-		out = append(out, c)
-	}
-	return out[0], out[1:], nil
-}
-
-// tokenReference resolves a wsse:SecurityTokenReference to certificate DER.
-func tokenReference(str, security *etree.Element) ([]byte, error) {
-	kids, err := children(str)
-	if err != nil {
-		return nil, err
-	}
-	if len(kids) != 1 {
-		return nil, fail(CodeSigNoCert, "SecurityTokenReference must hold one KeyIdentifier or Reference")
-	}
-	k := kids[0]
-	switch {
-	case is(k, NSWSSE, "KeyIdentifier"):
-		return x509Token(k, "KeyIdentifier")
-	case is(k, NSWSSE, "Reference"):
-		uri := k.SelectAttrValue("URI", "")
-		if !strings.HasPrefix(uri, "#") || len(uri) < 2 || security == nil {
-			return nil, fail(CodeSigNoCert, "SecurityTokenReference/Reference %q does not point into the Security header", uri)
-		}
-		var found []*etree.Element
-		for _, t := range security.ChildElements() {
-			if is(t, NSWSSE, "BinarySecurityToken") {
-				if id, ok := attr(t, NSWSU, "Id"); ok && id == uri[1:] {
-					found = append(found, t)
-				}
-			}
-		}
-		if len(found) != 1 {
-			return nil, fail(CodeSigNoCert, "%d BinarySecurityTokens with wsu:Id %q in the Security header", len(found), uri[1:])
-		}
-		if vt := k.SelectAttrValue("ValueType", ValueTypeX509v3); vt != ValueTypeX509v3 {
-			return nil, fail(CodeSigNoCert, "token reference of ValueType %q", vt)
-		}
-		return x509Token(found[0], "BinarySecurityToken")
-	}
-	return nil, fail(CodeSigNoCert, "unsupported <%s> in SecurityTokenReference", k.FullTag())
-}
-
-// x509Token decodes a KeyIdentifier or BinarySecurityToken holding an X.509 certificate.
-func x509Token(el *etree.Element, what string) ([]byte, error) {
-	if vt := el.SelectAttrValue("ValueType", ""); vt != ValueTypeX509v3 {
-		return nil, fail(CodeSigNoCert, "%s of ValueType %q (only X509v3 carries the certificate)", what, vt)
-	}
-	if et := el.SelectAttrValue("EncodingType", EncodingBase64); et != EncodingBase64 {
-		return nil, fail(CodeSigNoCert, "%s of EncodingType %q", what, et)
-	}
-	if len(el.ChildElements()) > 0 {
-		return nil, fail(CodeSigNoCert, "elements inside %s", what)
-	}
-	der, err := decodeBase64(el.Text())
-	if err != nil || len(der) == 0 {
-		return nil, wrap(CodeSigNoCert, err, "%s is not base64", what)
-	}
-	return der, nil
-}
-
-// verifySignature checks everything of sig but what its Reference points to: the signer
-// certificate, the algorithms and the SignatureValue. It returns the verified Reference.
-func (o Options) verifySignature(sigEl, security *etree.Element) (*signature, *reference, *x509.Certificate, []*x509.Certificate, error) {
-	s, err := parseSignature(sigEl)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
 	cert, extra, err := signerCertificate(s.keyInfo, security)
 	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if _, _, err := o.algorithms(s.method, s.digestMethod); err != nil {
-		return nil, nil, cert, extra, withCert(err, cert)
+		return nil, nil, err
 	}
 	ref, err := o.checkSignedInfo(s, cert)
 	if err != nil {
-		return nil, nil, cert, extra, withCert(err, cert)
+		return nil, nil, withCert(err, cert)
 	}
-	return s, ref, cert, extra, nil
+	return &Verified{Certificate: cert, Extra: extra, SignatureMethod: s.method, DigestMethod: ref.digestMethod,
+		Canonicalization: s.c14nURI, Transforms: ref.transforms}, ref, nil
 }

@@ -57,27 +57,23 @@ func VerifyEnvelopedAll(b []byte, opts Options) ([]EnvelopedResult, error) {
 }
 
 func (o Options) verifyEnveloped(root, sigEl *etree.Element) (*Verified, error) {
-	s, ref, cert, extra, err := o.verifySignature(sigEl, nil)
+	v, ref, err := o.verifySignature(sigEl, nil)
 	if err != nil {
 		return nil, err
 	}
 	target, err := envelopedTarget(root, sigEl, ref)
 	if err != nil {
-		return nil, withCert(err, cert)
+		return nil, withCert(err, v.Certificate)
 	}
 	// Leave out this signature and the signatures appended after it.
 	omit := func(e *etree.Element) bool {
 		return e == sigEl || e.Parent() == sigEl.Parent() && e.Index() > sigEl.Index() && is(e, NSDSig, "Signature")
 	}
-	canon, el, err := o.digestTarget(ref, target, omit)
-	if err != nil {
-		return nil, withCert(err, cert)
+	if v.Signed, v.Element, err = o.digestTarget(ref, target, omit); err != nil {
+		return nil, withCert(err, v.Certificate)
 	}
-	return &Verified{
-		Element: el, Signed: canon, Certificate: cert, Extra: extra,
-		SignatureMethod: s.method, DigestMethod: ref.digestMethod, Canonicalization: s.c14nURI,
-		Transforms: ref.transforms, Layout: Enveloped,
-	}, nil
+	v.Layout = Enveloped
+	return v, nil
 }
 
 // envelopedTarget resolves the Reference of an enveloped signature: it must name the parent of

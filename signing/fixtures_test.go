@@ -10,6 +10,7 @@ import (
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/validate"
 	"github.com/shep-kz/shep/internal/fixtures"
+	"github.com/shep-kz/shep/signing/c14n"
 )
 
 // The real fixtures behave as shared/fixtures/real/README.md says.
@@ -25,6 +26,13 @@ func TestFixtureWSSERSA(t *testing.T) {
 	}
 	if iin := descendant(v.Element, "iin"); iin == nil || iin.Text() != "931002451325" {
 		t.Fatalf("iin not read from the verified Body")
+	}
+	// Element is a re-parse of exactly the digested bytes, detached from the input tree.
+	if again, err := c14n.Canonicalize(v.Element, c14n.Options{Method: c14n.Method{Exclusive: true}}); err != nil || string(again) != string(v.Signed) || v.Element.Parent().Parent() != nil {
+		t.Fatalf("Element is not the re-parse of Signed: %v", err)
+	}
+	if CodeOf(nil) != "" || CodeOf(errors.New("x")) != "" {
+		t.Fatal("CodeOf of a foreign error")
 	}
 	if v.Certificate.Subject.SerialNumber != "IIN123456789011" || v.SignatureMethod != RSASHA256 ||
 		v.DigestMethod != DigestSHA256 || v.Canonicalization != NSExcC14N {

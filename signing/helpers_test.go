@@ -94,7 +94,7 @@ func (c *testCA) checker(t *testing.T) *Checker {
 }
 
 // ecdsaCert returns a P-256 key with a self-signed certificate.
-func ecdsaCert(t *testing.T) (*ecdsa.PrivateKey, *x509.Certificate) {
+func ecdsaCert(t testing.TB) (*ecdsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

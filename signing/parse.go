@@ -60,7 +60,7 @@ func Parse(b []byte, lim Limits) (*etree.Document, error) {
 	}
 	b = bytes.TrimPrefix(b, bom)
 	if len(b) >= 2 && (b[0] == 0xfe && b[1] == 0xff || b[0] == 0xff && b[1] == 0xfe) || bytes.IndexByte(b, 0) >= 0 {
-		return nil, fail(CodeXMLEncoding, "UTF-16/UTF-32 input: only UTF-8 is accepted")
+		return nil, fail(CodeXMLEncoding, "NUL bytes or UTF-16/UTF-32 input: only UTF-8 is accepted")
 	}
 	if !utf8.Valid(b) {
 		return nil, fail(CodeXMLEncoding, "input is not valid UTF-8")

@@ -98,22 +98,18 @@ func VerifyWSSE(b []byte, opts Options) (*Verified, error) {
 	if n := len(signatures(env.root, env.body)); n != 1 {
 		return nil, fail(CodeSigMultiple, "%d ds:Signature elements outside the Body, only the WS-Security one is accepted", n)
 	}
-	s, ref, cert, extra, err := opts.verifySignature(sigEl, sec)
+	v, ref, err := opts.verifySignature(sigEl, sec)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkBodyReference(env, ref); err != nil {
-		return nil, withCert(err, cert)
+		return nil, withCert(err, v.Certificate)
 	}
-	canon, el, err := opts.digestTarget(ref, env.body, nil)
-	if err != nil {
-		return nil, withCert(err, cert)
+	if v.Signed, v.Element, err = opts.digestTarget(ref, env.body, nil); err != nil {
+		return nil, withCert(err, v.Certificate)
 	}
-	return &Verified{
-		Element: el, Signed: canon, Certificate: cert, Extra: extra,
-		SignatureMethod: s.method, DigestMethod: ref.digestMethod, Canonicalization: s.c14nURI,
-		Transforms: ref.transforms, Layout: WSSecurity,
-	}, nil
+	v.Layout = WSSecurity
+	return v, nil
 }
 
 // checkBodyReference checks that ref names the Body by a unique ID and has acceptable transforms.
