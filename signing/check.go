@@ -47,7 +47,7 @@ func NewChecker(opts CheckerOptions) (*Checker, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Checker{
-		opts: Options{Registry: opts.Registry, Limits: opts.Limits, AllowSHA1: opts.AllowSHA1},
+		opts: Options{Registry: opts.Registry, Limits: opts.Limits, AllowSHA1: opts.AllowSHA1, Certs: NewCertCache(0)},
 		val:  opts.Validator, id: opts.Identity, log: opts.Logger,
 	}, nil
 }

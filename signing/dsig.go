@@ -34,6 +34,8 @@ type Options struct {
 	Registry  *Registry
 	Limits    Limits
 	AllowSHA1 bool
+	// Certs caches parsed signer certificates (nil: parse every time).
+	Certs *CertCache
 }
 
 func (o Options) registry() *Registry {
@@ -387,7 +389,7 @@ func (o Options) verifySignature(sigEl, security *etree.Element) (*Verified, *re
 	if err != nil {
 		return nil, nil, err
 	}
-	cert, extra, err := signerCertificate(s.keyInfo, security)
+	cert, extra, err := signerCertificate(s.keyInfo, security, o.Certs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,7 +10,7 @@ import (
 // signerCertificate finds the signer certificate in KeyInfo: a wsse:SecurityTokenReference with a
 // KeyIdentifier (X509v3, base64) or a Reference to a wsse:BinarySecurityToken in security; else
 // ds:X509Data/X509Certificate, the first being the signer and the others returned as extra.
-func signerCertificate(keyInfo, security *etree.Element) (*x509.Certificate, []*x509.Certificate, error) {
+func signerCertificate(keyInfo, security *etree.Element, cache *CertCache) (*x509.Certificate, []*x509.Certificate, error) {
 	if keyInfo == nil {
 		return nil, nil, fail(CodeSigNoCert, "no KeyInfo")
 	}
@@ -52,7 +52,7 @@ func signerCertificate(keyInfo, security *etree.Element) (*x509.Certificate, []*
 	}
 	out := make([]*x509.Certificate, 0, len(ders))
 	for _, der := range ders {
-		c, err := x509.ParseCertificate(der)
+		c, err := cache.Parse(der)
 		if err != nil {
 			return nil, nil, wrap(CodeSigNoCert, err, "certificate in KeyInfo does not parse")
 		}
