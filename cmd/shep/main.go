@@ -34,6 +34,8 @@ func commands() []command {
 		{"serve", "run the gateway (embedded store and test НУЦ, created on first start)", runServe},
 		{"pki", "manage the test НУЦ: init, ca, issue, revoke, crl, list", runPKI},
 		{"cert", "inspect certificates: cert show FILE", runCert},
+		{"verify", "verify a signed SOAP envelope (WS-Security) or document (enveloped) and its signer", runVerify},
+		{"sign", "sign a SOAP envelope (--wsse) or a document (--enveloped)", runSign},
 	}
 }
 
