@@ -3,7 +3,6 @@ package signing
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -106,7 +105,15 @@ func (c *Checker) trust(ctx context.Context, v *Verified, err error, at time.Tim
 	verdict, err := c.val.Validate(ctx, validate.Request{Cert: v.Certificate, Extra: v.Extra, At: at, Usage: validate.UsageSign})
 	if err != nil {
 		c.log.InfoContext(ctx, "signer certificate refused", "code", CodeOf(err), "subject", v.Certificate.Subject.CommonName, "err", err)
-		return nil, fmt.Errorf("signing: signer certificate: %w", err)
+		// The validate.Error stays reachable (errors.As, CodeOf); the signer is reported with it.
+		se := &Error{Code: Code(validate.CodeOf(err)), Msg: "signer certificate", Err: err, Certificate: v.Certificate}
+		if se.Code == "" {
+			se.Code = CodeSigNoCert
+		}
+		if id, idErr := certs.IdentityOf(v.Certificate, c.id); idErr == nil {
+			se.Identity = id
+		}
+		return nil, se
 	}
 	c.log.DebugContext(ctx, "signature accepted", "layout", v.Layout.String(), "subject", v.Certificate.Subject.CommonName)
 	return &Result{Verified: *v, Verdict: verdict}, nil

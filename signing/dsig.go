@@ -307,7 +307,7 @@ func (o Options) checkSignedInfo(s *signature, cert *x509.Certificate) (*referen
 		return nil, err
 	}
 	lim := o.Limits.withDefaults()
-	canon, err := canonicalize(s.signedInfo, s.c14n, lim)
+	canon, tree, err := canonicalize(s.signedInfo, s.c14n, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -317,11 +317,7 @@ func (o Options) checkSignedInfo(s *signature, cert *x509.Certificate) (*referen
 		}
 		return nil, wrap(CodeSigInvalid, err, "SignatureValue does not verify with the certificate of «%s»", cert.Subject.CommonName)
 	}
-	doc, err := reparse(canon, lim)
-	if err != nil {
-		return nil, err
-	}
-	si, err := parseSignedInfo(doc.Root())
+	si, err := parseSignedInfo(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +342,7 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 	opts.WithComments = false
 	opts.Omit = omit
 	lim := o.Limits.withDefaults()
-	canon, err := canonicalize(target, opts, lim)
+	canon, tree, err := canonicalize(target, opts, lim)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -355,30 +351,24 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 	if sum := h.Sum(nil); subtle.ConstantTimeCompare(sum, ref.digestValue) != 1 {
 		return nil, nil, fail(CodeSigDigestMismatch, "digest of <%s> does not match DigestValue", target.FullTag())
 	}
-	doc, err := reparse(canon, lim)
-	if err != nil {
-		return nil, nil, err
-	}
-	return canon, doc.Root(), nil
+	return canon, tree, nil
 }
 
-// reparse parses canonical bytes, which may be larger than the input they came from.
-func reparse(canon []byte, lim Limits) (*etree.Document, error) {
-	lim.MaxBytes = 4 * lim.MaxBytes
-	return Parse(canon, lim)
-}
-
-// canonicalize runs c14n, bounding the output at four times the input limit.
-func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, error) {
+// canonicalize runs c14n, bounding the output at four times the input limit, and returns the
+// canonical bytes with the tree they denote (c14n.WriteTree: what re-parsing the bytes would give,
+// built in the same pass — so later code reads exactly what was digested or signed, comments and
+// all other non-canonical detail gone).
+func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, *etree.Element, error) {
 	opts.MaxBytes = 4 * lim.MaxBytes
 	var buf bytes.Buffer
-	if err := c14n.Write(&buf, el, opts); err != nil {
+	tree, err := c14n.WriteTree(&buf, el, opts)
+	if err != nil {
 		if errors.Is(err, c14n.ErrTooLarge) {
-			return nil, wrap(CodeXMLLimit, err, "canonical form too large")
+			return nil, nil, wrap(CodeXMLLimit, err, "canonical form too large")
 		}
-		return nil, wrap(CodeSigTransform, err, "cannot canonicalize <%s>", el.FullTag())
+		return nil, nil, wrap(CodeSigTransform, err, "cannot canonicalize <%s>", el.FullTag())
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), tree, nil
 }
 
 // verifySignature checks everything of a ds:Signature but what its Reference points to: the

@@ -108,11 +108,31 @@ func Canonicalize(el *etree.Element, opts Options) ([]byte, error) {
 
 // Write writes the canonical form of el and its descendants to buf.
 func Write(buf *bytes.Buffer, el *etree.Element, opts Options) error {
+	_, err := write(buf, el, opts, false)
+	return err
+}
+
+// WriteTree writes the canonical form like Write and returns, built in the same pass, the element
+// tree that form denotes: what parsing the written bytes would give (the root in a Document of its
+// own, attributes in canonical order, namespace declarations as rendered, no comments unless
+// WithComments, adjacent text merged). It spares the caller a re-parse of what it has just
+// canonicalized.
+func WriteTree(buf *bytes.Buffer, el *etree.Element, opts Options) (*etree.Element, error) {
+	out, err := write(buf, el, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(out)
+	return doc.Root(), nil
+}
+
+func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etree.Element, error) {
 	if el == nil {
-		return errors.New("c14n: nil element")
+		return nil, errors.New("c14n: nil element")
 	}
 	scope, xmlAttrs := ancestorContext(el)
-	w := &writer{buf: buf, opts: opts, start: buf.Len()}
+	w := &writer{buf: buf, opts: opts, start: buf.Len(), tree: tree}
 	if opts.Exclusive {
 		w.incl = map[string]bool{}
 		for _, p := range opts.InclusivePrefixes {
@@ -131,7 +151,7 @@ func Write(buf *bytes.Buffer, el *etree.Element, opts Options) error {
 			case a.Key == "lang" || a.Key == "space":
 				inherit = append(inherit, a)
 			case a.Key == "base":
-				return fmt.Errorf("%w: xml:base inherited from an ancestor under Canonical XML 1.1", ErrUnsupported)
+				return nil, fmt.Errorf("%w: xml:base inherited from an ancestor under Canonical XML 1.1", ErrUnsupported)
 			}
 		}
 	}
@@ -172,6 +192,7 @@ type writer struct {
 	opts  Options
 	incl  map[string]bool
 	start int
+	tree  bool // also build the element tree the output denotes
 }
 
 type nsDecl struct{ prefix, uri string }
@@ -181,10 +202,10 @@ type sortAttr struct {
 	attr etree.Attr
 }
 
-// element renders e. scope holds the namespaces in scope at e's parent, rendered those declared
-// in the output by e's nearest output ancestor (nil at the apex). inherit are xml:* attributes to
-// add to e unless it has its own.
-func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) error {
+// element renders e, and returns its tree when w.tree is set. scope holds the namespaces in scope
+// at e's parent, rendered those declared in the output by e's nearest output ancestor (nil at the
+// apex). inherit are xml:* attributes to add to e unless it has its own.
+func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) (*etree.Element, error) {
 	// The namespaces in scope at e.
 	own := false
 	for _, a := range e.Attr {
@@ -202,7 +223,7 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 			switch {
 			case a.Space == "xmlns":
 				if a.Key == "xmlns" || a.Key == "xml" && a.Value != XMLNamespace {
-					return fmt.Errorf("c14n: reserved prefix %q declared", a.Key)
+					return nil, fmt.Errorf("c14n: reserved prefix %q declared", a.Key)
 				}
 				s[a.Key] = a.Value
 			case a.Space == "" && a.Key == "xmlns":
@@ -224,7 +245,7 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		return "", fmt.Errorf("c14n: undeclared namespace prefix %q on <%s>", prefix, qname(e.Space, e.Tag))
 	}
 	if _, err := lookup(e.Space); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Namespace declarations to render.
@@ -263,16 +284,16 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		for p := range used {
 			uri, err := lookup(p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := consider(p, uri); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	} else {
 		for p, uri := range scope {
 			if err := consider(p, uri); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -298,7 +319,7 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		if a.Space != "" {
 			u, err := lookup(a.Space)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			uri = u
 		}
@@ -317,6 +338,11 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 	})
 
 	b := w.buf
+	var out *etree.Element
+	if w.tree {
+		out = etree.NewElement(qname(e.Space, e.Tag))
+		out.Attr = make([]etree.Attr, 0, len(decls)+len(attrs))
+	}
 	b.WriteByte('<')
 	b.WriteString(qname(e.Space, e.Tag))
 	for _, d := range decls {
@@ -329,6 +355,13 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		}
 		escapeAttr(b, d.uri)
 		b.WriteByte('"')
+		if out != nil {
+			if d.prefix == "" {
+				out.Attr = append(out.Attr, etree.Attr{Key: "xmlns", Value: d.uri})
+			} else {
+				out.Attr = append(out.Attr, etree.Attr{Space: "xmlns", Key: d.prefix, Value: d.uri})
+			}
+		}
 	}
 	for _, a := range attrs {
 		b.WriteByte(' ')
@@ -336,10 +369,13 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		b.WriteString(`="`)
 		escapeAttr(b, a.attr.Value)
 		b.WriteByte('"')
+		if out != nil {
+			out.Attr = append(out.Attr, etree.Attr{Space: a.attr.Space, Key: a.attr.Key, Value: a.attr.Value})
+		}
 	}
 	b.WriteByte('>')
 	if err := w.check(); err != nil {
-		return err
+		return nil, err
 	}
 
 	for _, t := range e.Child {
@@ -348,16 +384,32 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 			if w.opts.Omit != nil && w.opts.Omit(t) {
 				continue
 			}
-			if err := w.element(t, scope, rendered, nil); err != nil {
-				return err
+			kid, err := w.element(t, scope, rendered, nil)
+			if err != nil {
+				return nil, err
+			}
+			if out != nil {
+				out.AddChild(kid)
 			}
 		case *etree.CharData:
 			escapeText(b, t.Data)
+			if out != nil && t.Data != "" {
+				if n := len(out.Child); n > 0 {
+					if last, ok := out.Child[n-1].(*etree.CharData); ok {
+						last.Data += t.Data
+						continue
+					}
+				}
+				out.CreateText(t.Data)
+			}
 		case *etree.Comment:
 			if w.opts.WithComments {
 				b.WriteString("<!--")
 				b.WriteString(t.Data)
 				b.WriteString("-->")
+				if out != nil {
+					out.CreateComment(t.Data)
+				}
 			}
 		case *etree.ProcInst:
 			b.WriteString("<?")
@@ -367,17 +419,20 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 				b.WriteString(t.Inst)
 			}
 			b.WriteString("?>")
+			if out != nil {
+				out.CreateProcInst(t.Target, t.Inst)
+			}
 		case *etree.Directive:
-			return fmt.Errorf("%w: directive inside an element", ErrUnsupported)
+			return nil, fmt.Errorf("%w: directive inside an element", ErrUnsupported)
 		}
 		if err := w.check(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	b.WriteString("</")
 	b.WriteString(qname(e.Space, e.Tag))
 	b.WriteByte('>')
-	return w.check()
+	return out, w.check()
 }
 
 func (w *writer) check() error {
