@@ -1,0 +1,97 @@
+package participants_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/gateway/participants"
+	"github.com/shep-kz/shep/internal/testpki"
+	"github.com/shep-kz/shep/store"
+)
+
+var ctx = context.Background()
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRegistry(t *testing.T) {
+	db, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := participants.New(db, participants.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := testpki.Issue(t, testpki.NewCA(t, ca.Options{}), ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161", CommonName: "ПОРТАЛ"}).Certificate
+	s, err := r.Put(ctx, participants.Spec{ID: "portal", Password: ptr("s3cret"), Services: ptr([]string{"B", "A"}),
+		Channel: ptr(participants.ChannelPortal), TransportCert: ptr(cert.Raw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Allows("A") || s.Allows("C") || s.Services[0] != "A" {
+		t.Errorf("services %v", s.Services)
+	}
+	if c, err := s.Certificate(); err != nil || !c.Equal(cert) {
+		t.Errorf("transport certificate: %v", err)
+	}
+	for _, tt := range []struct {
+		id, pw string
+		want   error
+	}{
+		{"portal", "s3cret", nil}, {"portal", "s3cret", nil}, // the second from the cache
+		{"portal", "wrong", participants.ErrPassword}, {"portal", "", participants.ErrPassword},
+		{"nobody", "x", participants.ErrUnknown},
+	} {
+		if _, err := r.Authenticate(ctx, tt.id, tt.pw); !errors.Is(err, tt.want) {
+			t.Errorf("Authenticate(%q, %q) = %v, want %v", tt.id, tt.pw, err, tt.want)
+		}
+	}
+	// A password change takes effect at once, cache or not.
+	if _, err := r.Put(ctx, participants.Spec{ID: "portal", Password: ptr("new")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Authenticate(ctx, "portal", "s3cret"); !errors.Is(err, participants.ErrPassword) {
+		t.Errorf("old password after change: %v", err)
+	}
+	if got, _ := r.Get(ctx, "portal"); !got.Allows("B") || len(got.TransportCert) == 0 {
+		t.Error("a partial update lost other fields")
+	}
+	if _, err := r.Put(ctx, participants.Spec{ID: "portal", Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Authenticate(ctx, "portal", "new"); !errors.Is(err, participants.ErrDisabled) {
+		t.Errorf("disabled: %v", err)
+	}
+	// No password: any password is accepted (the transport signature authenticates).
+	if _, err := r.Put(ctx, participants.Spec{ID: "gbdfl-client", Channel: ptr(participants.ChannelSystem)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Authenticate(ctx, "gbdfl-client", ""); err != nil {
+		t.Error(err)
+	}
+	for name, spec := range map[string]participants.Spec{
+		"empty id":    {ID: ""},
+		"NUL in id":   {ID: "a\x00b"},
+		"bad channel": {ID: "x", Channel: ptr(participants.Channel("fax"))},
+		"bad cert":    {ID: "x", TransportCert: ptr([]byte("not a certificate"))},
+	} {
+		if _, err := r.Put(ctx, spec); !errors.Is(err, participants.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	list, err := r.List(ctx)
+	if err != nil || len(list) != 2 || list[0].ID != "gbdfl-client" {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if err := r.Delete(ctx, "portal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Delete(ctx, "portal"); !errors.Is(err, participants.ErrUnknown) {
+		t.Errorf("second delete: %v", err)
+	}
+}
