@@ -1,4 +1,4 @@
-// Package adapters connects the gateway to provider systems («Рынок труда», «Е-собес», АРМ РШЭП /
-// ИС МИО, remote providers) and to the registries they consult (ГБД ФЛ, ЕНИС). It is built in the
-// adapters issue; until then the gateway routes nothing.
+// Package adapters connects the gateway to the systems behind it: provider systems and the
+// registries they consult (ГБД ФЛ, ЕНИС). An Adapter answers one routed request; a Router picks
+// the adapter by serviceId and routeId.
 package adapters

@@ -385,6 +385,9 @@ func (o Options) verifySignature(sigEl, security *etree.Element) (*Verified, *re
 	}
 	ref, err := o.checkSignedInfo(s, cert)
 	if err != nil {
+		if CodeOf(err) == string(CodeSigInvalid) {
+			return nil, nil, err // KeyInfo named a certificate that did not sign: it is nobody's signature
+		}
 		return nil, nil, withCert(err, cert)
 	}
 	return &Verified{Certificate: cert, Extra: extra, SignatureMethod: s.method, DigestMethod: ref.digestMethod,

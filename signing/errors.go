@@ -46,7 +46,8 @@ type Error struct {
 	Msg  string
 	Err  error
 	// Certificate is the signer certificate when it had been extracted before the refusal (for
-	// example a GOST signer refused with CodeAlgorithmNotSupported).
+	// example a GOST signer refused with CodeAlgorithmNotSupported). It is never set on
+	// CodeSigInvalid: anyone can put anyone's certificate in KeyInfo, and that one did not sign.
 	Certificate *x509.Certificate
 	// Identity is the signer's identity read from Certificate; only Checker fills it in.
 	Identity *certs.Identity

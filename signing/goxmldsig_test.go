@@ -70,10 +70,8 @@ func TestGoxmldsigMeasured(t *testing.T) {
 	if _, err := exc.Canonicalize(body); err == nil || !strings.Contains(err.Error(), "undeclared namespace prefix") {
 		t.Errorf("exc-c14n of the fixture's Body in place: %v", err)
 	}
-	// The failed call has already stripped the Body's own xmlns:wsu declaration.
-	if _, err := c14n.Canonicalize(body, c14n.Options{Method: c14n.Method{Exclusive: true}}); err == nil {
-		t.Error("goxmldsig no longer leaves a half-rewritten tree behind a failure")
-	}
+	// (The failed call may also have stripped declarations from the tree: how much depends on
+	// goxmldsig's map iteration order, so it is not asserted.)
 	fresh := mustParse(t, fixtures.Read(t, "wsse-rsa-sendmessage-gbdfl.xml")).Root().ChildElements()[1]
 	if _, err := c14n.Canonicalize(fresh, c14n.Options{Method: c14n.Method{Exclusive: true}}); err != nil {
 		t.Errorf("ours: %v", err)
@@ -101,5 +99,5 @@ func TestGoxmldsigMeasured(t *testing.T) {
 	if string(got) != "<p:c></p:c>" || string(want) != `<p:c xmlns:p="urn:p" xml:lang="kk"></p:c>` {
 		t.Errorf("C14N 1.1 subtree: goxmldsig %s, ours %s", got, want)
 	}
-	t.Log("goxmldsig v1.6.1: canonicalizers unbudgeted; Validate stops at its 1000-element budget; exc-c14n mutates its input (even when it fails) and cannot resolve inherited prefixes; attributes ordered by prefix; C14N 1.1 drops the ancestor context")
+	t.Log("goxmldsig v1.6.1: canonicalizers unbudgeted; Validate stops at its 1000-element budget; exc-c14n mutates its input and cannot resolve inherited prefixes; attributes ordered by prefix; C14N 1.1 drops the ancestor context")
 }

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -82,7 +83,7 @@ func Parse(b []byte, lim Limits) (*etree.Document, error) {
 		return nil, err
 	}
 	count := 0
-	if err := checkElement(doc.Root(), nil, lim, &count); err != nil {
+	if err := checkElement(doc.Root(), map[string]string{}, lim, &count); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -161,7 +162,9 @@ func checkDeclaration(inst string) error {
 
 // checkElement checks e and its descendants: limits, namespace well-formedness, duplicate
 // attributes, and no directive or processing instruction inside. scope maps the prefixes in scope
-// at e's parent.
+// at e's parent; e's own declarations are added to it for e's subtree and undone on return, so
+// that the cost per element is that of its own attributes, not of the whole scope (a copy per
+// element was quadratic: deep scopes with many short elements took minutes).
 func checkElement(e *etree.Element, scope map[string]string, lim Limits, count *int) error {
 	*count++
 	if *count > lim.MaxElements {
@@ -173,7 +176,20 @@ func checkElement(e *etree.Element, scope map[string]string, lim Limits, count *
 	if strings.Contains(e.Tag, ":") || e.Space == "xmlns" {
 		return fail(CodeXMLMalformed, "element name %q is not namespace-well-formed", e.FullTag())
 	}
-	copied := false
+	type binding struct {
+		prefix, uri string
+		bound       bool
+	}
+	var undo []binding
+	defer func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			if b := undo[i]; b.bound {
+				scope[b.prefix] = b.uri
+			} else {
+				delete(scope, b.prefix)
+			}
+		}
+	}()
 	for _, a := range e.Attr {
 		prefix, isDecl := "", false
 		switch {
@@ -196,13 +212,8 @@ func checkElement(e *etree.Element, scope map[string]string, lim Limits, count *
 			return fail(CodeXMLMalformed, "attribute name %q is not namespace-well-formed", a.FullKey())
 		}
 		if isDecl {
-			if !copied {
-				s := make(map[string]string, len(scope)+4)
-				for k, v := range scope {
-					s[k] = v
-				}
-				scope, copied = s, true
-			}
+			uri, bound := scope[prefix]
+			undo = append(undo, binding{prefix, uri, bound})
 			scope[prefix] = a.Value
 		}
 	}
@@ -265,6 +276,9 @@ func prescan(b []byte, lim Limits) ([]byte, error) {
 	elements := 0
 	for i := 0; i < len(b); {
 		j := bytes.IndexByte(b[i:], '<')
+		if text := b[i:]; j < 0 && surrogateRef(text) || j >= 0 && surrogateRef(text[:j]) {
+			return nil, fail(CodeXMLMalformed, "character reference to a surrogate code point")
+		}
 		if j < 0 {
 			break
 		}
@@ -307,6 +321,7 @@ func prescan(b []byte, lim Limits) ([]byte, error) {
 				if attrs > lim.MaxAttrs {
 					return nil, fail(CodeXMLLimit, "an element has more than %d attributes", lim.MaxAttrs)
 				}
+				start := k + 1
 				for k++; k < len(b) && b[k] != q; k++ {
 					switch b[k] {
 					case '\t', '\n', '\r':
@@ -319,6 +334,9 @@ func prescan(b []byte, lim Limits) ([]byte, error) {
 						}
 					}
 				}
+				if surrogateRef(b[start:min(k, len(b))]) {
+					return nil, fail(CodeXMLMalformed, "character reference to a surrogate code point")
+				}
 			}
 			i = k + 1
 		}
@@ -327,6 +345,31 @@ func prescan(b []byte, lim Limits) ([]byte, error) {
 		return b, nil
 	}
 	return append(out, b[copied:]...), nil
+}
+
+// surrogateRef reports whether s holds a character reference to a surrogate code point (&#xD800;
+// to &#xDFFF;), which is not a character: encoding/xml turns it into U+FFFD where libxml2 and
+// Xerces refuse the document, so two different inputs would canonicalize alike.
+func surrogateRef(s []byte) bool {
+	for {
+		i := bytes.Index(s, []byte("&#"))
+		if i < 0 {
+			return false
+		}
+		s = s[i+2:]
+		end := bytes.IndexByte(s, ';')
+		if end < 0 {
+			return false
+		}
+		ref, base := string(s[:end]), 10
+		if strings.HasPrefix(ref, "x") {
+			ref, base = ref[1:], 16
+		}
+		if n, err := strconv.ParseUint(ref, base, 32); err == nil && n >= 0xD800 && n <= 0xDFFF {
+			return true
+		}
+		s = s[end:]
+	}
 }
 
 func isDeclaration(b []byte) bool {

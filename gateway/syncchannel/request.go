@@ -194,9 +194,12 @@ func lookupNS(el *etree.Element, prefix string) string {
 }
 
 // IsStringData reports whether data is typed xs:string (a document carried as escaped text).
+// Exclusive canonicalization drops namespace declarations used only inside attribute values, so
+// in a verified element the prefix of xsi:type="xs:string" may no longer resolve: an unresolved
+// prefix with the local name "string" counts too.
 func IsStringData(data *etree.Element) bool {
 	local, ns := DataType(data)
-	return local == "string" && ns == NSXSD
+	return local == "string" && (ns == NSXSD || ns == "")
 }
 
 // Element builds the SendMessage element (prefix ns3 for the Types namespace, as KalkanCrypt's

@@ -132,7 +132,7 @@ func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etre
 		return nil, errors.New("c14n: nil element")
 	}
 	scope, xmlAttrs := ancestorContext(el)
-	w := &writer{buf: buf, opts: opts, start: buf.Len(), tree: tree}
+	w := &writer{buf: buf, opts: opts, start: buf.Len(), tree: tree, apex: el}
 	if opts.Exclusive {
 		w.incl = map[string]bool{}
 		for _, p := range opts.InclusivePrefixes {
@@ -155,7 +155,7 @@ func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etre
 			}
 		}
 	}
-	return w.element(el, scope, nil, inherit)
+	return w.element(el, scope, map[string]string{}, inherit)
 }
 
 // ancestorContext returns the namespaces in scope at el's parent (prefix → URI, "" the default
@@ -193,6 +193,7 @@ type writer struct {
 	incl  map[string]bool
 	start int
 	tree  bool // also build the element tree the output denotes
+	apex  *etree.Element
 }
 
 type nsDecl struct{ prefix, uri string }
@@ -203,34 +204,28 @@ type sortAttr struct {
 }
 
 // element renders e, and returns its tree when w.tree is set. scope holds the namespaces in scope
-// at e's parent, rendered those declared in the output by e's nearest output ancestor (nil at the
-// apex). inherit are xml:* attributes to add to e unless it has its own.
+// at e's parent, rendered those declared in the output by e's nearest output ancestor (empty at
+// the apex). Both maps are updated in place for e's subtree and restored on return: an element
+// costs what its own attributes cost, not what the whole scope does (copying or scanning the scope
+// at every element made deep scopes over many elements quadratic: minutes for 3 MB). inherit are
+// xml:* attributes to add to e unless it has its own.
 func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) (*etree.Element, error) {
-	// The namespaces in scope at e.
-	own := false
+	// The namespaces in scope at e, and the prefixes e declares itself.
+	var undo []binding
+	defer func() { restore(scope, undo) }()
+	var own []string
 	for _, a := range e.Attr {
-		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
-			own = true
-			break
-		}
-	}
-	if own {
-		s := make(map[string]string, len(scope)+2)
-		for k, v := range scope {
-			s[k] = v
-		}
-		for _, a := range e.Attr {
-			switch {
-			case a.Space == "xmlns":
-				if a.Key == "xmlns" || a.Key == "xml" && a.Value != XMLNamespace {
-					return nil, fmt.Errorf("c14n: reserved prefix %q declared", a.Key)
-				}
-				s[a.Key] = a.Value
-			case a.Space == "" && a.Key == "xmlns":
-				s[""] = a.Value
+		switch {
+		case a.Space == "xmlns":
+			if a.Key == "xmlns" || a.Key == "xml" && a.Value != XMLNamespace {
+				return nil, fmt.Errorf("c14n: reserved prefix %q declared", a.Key)
 			}
+			undo = bind(scope, undo, a.Key, a.Value)
+			own = append(own, a.Key)
+		case a.Space == "" && a.Key == "xmlns":
+			undo = bind(scope, undo, "", a.Value)
+			own = append(own, "")
 		}
-		scope = s
 	}
 	lookup := func(prefix string) (string, error) {
 		if prefix == "xml" {
@@ -248,7 +243,9 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		return nil, err
 	}
 
-	// Namespace declarations to render.
+	// Namespace declarations to render. Below the apex the parent is always in the output, so a
+	// prefix e does not declare itself has the value the parent's output put in effect: only the
+	// prefixes e uses (exclusive) or declares need to be considered.
 	var decls []nsDecl
 	consider := func(prefix, uri string) error {
 		if prefix == "xml" {
@@ -276,9 +273,17 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 				used[a.Space] = true
 			}
 		}
-		for p := range w.incl {
-			if _, ok := scope[p]; ok {
-				used[p] = true
+		if e == w.apex {
+			for p := range w.incl {
+				if _, ok := scope[p]; ok {
+					used[p] = true
+				}
+			}
+		} else {
+			for _, p := range own {
+				if w.incl[p] {
+					used[p] = true
+				}
 			}
 		}
 		for p := range used {
@@ -290,23 +295,34 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 				return nil, err
 			}
 		}
-	} else {
+	} else if e == w.apex {
 		for p, uri := range scope {
 			if err := consider(p, uri); err != nil {
 				return nil, err
 			}
 		}
+	} else {
+		var seen map[string]bool // a prefix declared twice (Parse refuses that) is considered once
+		for _, p := range own {
+			if len(own) > 1 {
+				if seen[p] {
+					continue
+				}
+				if seen == nil {
+					seen = make(map[string]bool, len(own))
+				}
+				seen[p] = true
+			}
+			if err := consider(p, scope[p]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	slices.SortFunc(decls, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
-	if len(decls) > 0 {
-		r := make(map[string]string, len(rendered)+len(decls))
-		for k, v := range rendered {
-			r[k] = v
-		}
-		for _, d := range decls {
-			r[d.prefix] = d.uri
-		}
-		rendered = r
+	var undoRendered []binding
+	defer func() { restore(rendered, undoRendered) }()
+	for _, d := range decls {
+		undoRendered = bind(rendered, undoRendered, d.prefix, d.uri)
 	}
 
 	// Attributes, sorted by namespace URI then local name.
@@ -433,6 +449,30 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 	b.WriteString(qname(e.Space, e.Tag))
 	b.WriteByte('>')
 	return out, w.check()
+}
+
+// binding is a prefix's previous state in a scope map, to restore it.
+type binding struct {
+	prefix, uri string
+	bound       bool
+}
+
+// bind sets m[prefix] = uri and records the previous state in undo.
+func bind(m map[string]string, undo []binding, prefix, uri string) []binding {
+	old, ok := m[prefix]
+	m[prefix] = uri
+	return append(undo, binding{prefix, old, ok})
+}
+
+// restore undoes bind, latest first.
+func restore(m map[string]string, undo []binding) {
+	for i := len(undo) - 1; i >= 0; i-- {
+		if b := undo[i]; b.bound {
+			m[b.prefix] = b.uri
+		} else {
+			delete(m, b.prefix)
+		}
+	}
 }
 
 func (w *writer) check() error {
