@@ -15,6 +15,7 @@ import (
 
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/pkihttp"
+	"github.com/shep-kz/shep/certs/revocation"
 	"github.com/shep-kz/shep/internal/jsonhttp"
 	"github.com/shep-kz/shep/store"
 )
@@ -24,9 +25,25 @@ type Options struct {
 	CA     *ca.Authority // the test НУЦ, published under /pki
 	Store  *store.DB
 	Logger *slog.Logger
+	// Pipeline answers SendMessage on the SyncChannel paths; nil leaves them unrouted.
+	Pipeline *Pipeline
+	// CRLs, when set, is reported by /readyz (every held CRL must be current).
+	CRLs CRLHealth
+	// AdminToken protects /admin (Authorization: Bearer TOKEN); empty disables the admin API.
+	AdminToken string
+	// MaxBody bounds a request body (default 8 MiB).
+	MaxBody int
 	// ShutdownTimeout bounds the graceful shutdown (default 10 s).
 	ShutdownTimeout time.Duration
 }
+
+// CRLHealth reports the CRLs the validator holds.
+type CRLHealth interface {
+	Health() []revocation.SourceHealth
+}
+
+// SyncChannel paths, as on the real gateway.
+var syncPaths = []string{"/bip-sync-wss-gost/", "/bip-sync-wss-gost", "/shep/bip-sync-wss-gost/", "/shep/bip-sync-wss-gost"}
 
 // Server is the gateway's HTTP server.
 type Server struct {
@@ -47,9 +64,24 @@ func New(opts Options) (*Server, error) {
 	}
 	// SkipClean: OCSP GET requests carry base64 (with '/') in the path, which cleaning would mangle.
 	s := &Server{opts: opts, router: mux.NewRouter().SkipClean(true)}
+	if opts.MaxBody == 0 {
+		opts.MaxBody = 8 << 20
+	}
+	s.opts = opts
 	pkihttp.Register(s.router.PathPrefix("/pki").Subrouter(), opts.CA, opts.Logger)
 	s.router.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	s.router.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+	if opts.Pipeline != nil {
+		for _, p := range syncPaths {
+			s.router.HandleFunc(p, s.sendMessage).Methods(http.MethodPost)
+			s.router.HandleFunc(p, s.wsdl).Methods(http.MethodGet)
+		}
+		s.router.HandleFunc("/metrics", s.metrics).Methods(http.MethodGet)
+		s.router.HandleFunc("/schemas/application.xsd", s.applicationXSD).Methods(http.MethodGet)
+		if opts.AdminToken != "" {
+			s.registerAdmin(s.router.PathPrefix("/admin").Subrouter())
+		}
+	}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		jsonhttp.Error(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.URL.Path)
 	})
@@ -106,6 +138,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks["pki"], ok = err.Error(), false
 	} else {
 		checks["pki"] = "ok"
+	}
+	if p := s.opts.Pipeline; p != nil {
+		if p.Identity.Key == nil || time.Now().After(p.Identity.Certificate.NotAfter) {
+			checks["gateway_key"], ok = "the gateway's certificate or key is missing or expired", false
+		} else {
+			checks["gateway_key"] = "ok"
+		}
+	}
+	if s.opts.CRLs != nil {
+		checks["crls"] = "ok"
+		for _, h := range s.opts.CRLs.Health() {
+			if !h.Current {
+				checks["crls"], ok = fmt.Sprintf("%s is not current (nextUpdate %s) %s", h.Source, h.NextUpdate.Format(time.RFC3339), h.LastError), false
+			}
+		}
 	}
 	status := http.StatusOK
 	if !ok {

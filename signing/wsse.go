@@ -75,6 +75,12 @@ func VerifyWSSE(b []byte, opts Options) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
+	return VerifyWSSEDocument(doc, opts)
+}
+
+// VerifyWSSEDocument is VerifyWSSE on a document the caller has already read with Parse (and not
+// changed since), so that a request is parsed once.
+func VerifyWSSEDocument(doc *etree.Document, opts Options) (*Verified, error) {
 	env, err := parseEnvelope(doc.Root())
 	if err != nil {
 		return nil, err

@@ -1,57 +1,112 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/shep-kz/shep/adapters"
+	"github.com/shep-kz/shep/adapters/enis"
+	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/certs/revocation"
+	"github.com/shep-kz/shep/certs/trust"
 	"github.com/shep-kz/shep/gateway"
+	"github.com/shep-kz/shep/gateway/msglog"
+	"github.com/shep-kz/shep/gateway/participants"
+	"github.com/shep-kz/shep/signing"
 	"github.com/shep-kz/shep/store"
 )
 
+// serveConfig is what `shep serve` can be told, by flags, by environment (SHEP_*) or by a JSON
+// file (--config); flags win over the environment, which wins over the file.
+type serveConfig struct {
+	Addr            string   `json:"addr"`
+	BaseURL         string   `json:"base_url"`
+	LogLevel        string   `json:"log_level"`
+	LogFormat       string   `json:"log_format"`
+	TrustCA         []string `json:"trust_ca"`
+	CRL             []string `json:"crl"`
+	Retention       string   `json:"retention"`
+	ProviderTimeout string   `json:"provider_timeout"`
+	TestIdentities  bool     `json:"test_identities"`
+	CONBIN          string   `json:"con_bin"`
+	MaxBody         int      `json:"max_body"`
+}
+
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	defAddr := e.getenv("SHEP_ADDR")
-	if defAddr == "" {
-		defAddr = "127.0.0.1:8080"
-	}
-	addr := fs.String("addr", defAddr, "listen address (or $SHEP_ADDR)")
-	base := fs.String("base-url", "", "public URL of /pki written into new certificates (default http://ADDR/pki)")
-	level := fs.String("log-level", "info", "debug|info|warn|error")
-	format := fs.String("log-format", "json", "json|text")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body)")
+	var c serveConfig
+	var trustCA, crls listFlag
+	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of /pki for new certificates (default http://ADDR/pki)")
+	fs.StringVar(&c.LogLevel, "log-level", "", "debug|info|warn|error (default info; $SHEP_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", "", "json|text (default json)")
+	fs.Var(&trustCA, "trust-ca", "further trust anchor file, PEM or DER, e.g. НУЦ's real CAs (repeatable; the test НУЦ is always trusted)")
+	fs.Var(&crls, "crl", "CRL file or URL for those anchors (repeatable)")
+	fs.StringVar(&c.Retention, "retention", "", "how long the message log keeps exchanges (default 720h)")
+	fs.StringVar(&c.ProviderTimeout, "provider-timeout", "", "how long a provider may take to answer (default 30s)")
+	fs.BoolVar(&c.TestIdentities, "test-identities", false, "accept НУЦ test ИИН/БИН failing the checksum (IIN123456789011)")
+	fs.StringVar(&c.CONBIN, "con-bin", "", "БИН of the ЦОН organisation whose employees sign on the con channel (default "+ca.DefaultOperatorBIN+")")
+	fs.IntVar(&c.MaxBody, "max-body", 0, "largest request body in bytes (default 8 MiB)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(e.stderr, *level, *format)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	c.TrustCA, c.CRL = trustCA, crls
+	if err := c.fill(*cfgFile, e.getenv, set); err != nil {
+		return err
+	}
+	retention, err := time.ParseDuration(c.Retention)
+	if err != nil {
+		return fmt.Errorf("%w: retention: %v", errUsage, err)
+	}
+	providerTimeout, err := time.ParseDuration(c.ProviderTimeout)
+	if err != nil {
+		return fmt.Errorf("%w: provider-timeout: %v", errUsage, err)
+	}
+	log, err := newLogger(e.stderr, c.LogLevel, c.LogFormat)
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", *addr)
+
+	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
 	derived := "http://" + publicAddr(l.Addr().(*net.TCPAddr)) + "/pki"
-	newBase := *base
+	newBase := c.BaseURL
 	if newBase == "" {
 		newBase = derived
 	}
-	// A new test НУЦ records newBase; an existing one keeps its recorded URL unless --base-url says otherwise.
+	// The test НУЦ: created on first start with newBase; an existing one keeps its recorded URL
+	// unless --base-url says otherwise.
 	authority, err := ca.Open(ctx, ca.Options{Dir: pkiDir(*data), BaseURL: newBase, Logger: log.With("component", "ca")}, true)
 	if err != nil {
 		return err
 	}
-	if *base != "" {
-		if err := authority.SetBaseURL(ctx, *base); err != nil {
+	if c.BaseURL != "" {
+		if err := authority.SetBaseURL(ctx, c.BaseURL); err != nil {
 			return err
 		}
 	} else if rec := authority.BaseURL(); rec != derived {
 		log.Warn("the test НУЦ's certificates point at another address than this server's; pass --base-url to change it for new certificates",
 			"recorded", rec, "serving", derived)
+	}
+	identity, err := gateway.EnsureIdentity(ctx, authority, filepath.Join(*data, "gateway"))
+	if err != nil {
+		return err
 	}
 	db, err := store.Open(store.Options{Dir: filepath.Join(*data, "store"), Logger: log.With("component", "store")})
 	if err != nil {
@@ -59,14 +114,128 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	go db.RunGC(ctx, 10*time.Minute)
-	srv, err := gateway.New(gateway.Options{CA: authority, Store: db, Logger: log})
+	senders, err := participants.New(db, participants.Options{})
 	if err != nil {
 		return err
 	}
-	log.Info("shep listening", "addr", l.Addr().String(), "data", *data, "pki", authority.BaseURL(),
-		"trust_anchor", filepath.Join(pkiDir(*data), "root.crt"))
-	fmt.Fprintf(e.stderr, "shep: serving on http://%s (data in %s, test НУЦ at %s)\n", publicAddr(l.Addr().(*net.TCPAddr)), *data, authority.BaseURL())
+	if err := gateway.EnsureDemoSenders(ctx, senders); err != nil {
+		return err
+	}
+	mlog, err := msglog.Open(db, msglog.Options{TTL: retention, Logger: log.With("component", "msglog")})
+	if err != nil {
+		return err
+	}
+	defer mlog.Close()
+
+	// Trust: the test НУЦ (its CRLs read in process), plus whatever was configured.
+	tcfg := trust.Config{AnchorFiles: c.TrustCA, CRLs: c.CRL, Anchors: []*x509.Certificate{authority.Root()},
+		Intermediates: []*x509.Certificate{authority.Issuing()}, TestIdentities: c.TestIdentities, Logger: log.With("component", "trust")}
+	for _, k := range []ca.CRLKind{ca.CRLFull, ca.CRLDelta, ca.CRLRoot} {
+		tcfg.CRLSources = append(tcfg.CRLSources, revocation.FuncSource{Label: "test НУЦ " + string(k) + " CRL",
+			F: func(ctx context.Context) ([]byte, error) { return authority.CRL(ctx, k) }})
+	}
+	tr, err := trust.Build(ctx, tcfg)
+	if tr == nil {
+		return err
+	}
+	if err != nil {
+		log.Warn("some CRLs could not be loaded: certificates they cover are refused until they are", "err", err)
+	}
+	go refreshLoop(ctx, tr, time.Minute)
+
+	persons, powers := gbdfl.Demo(), enis.Demo()
+	router := adapters.NewRouter()
+	router.Handle(gbdfl.ServiceID, &gbdfl.Adapter{Registry: persons})
+	pipe := &gateway.Pipeline{Senders: senders, Log: mlog, Validator: tr.Validator, Router: router, Persons: persons, Powers: powers,
+		Identity: identity, CONBIN: c.CONBIN, ProviderTimeout: providerTimeout,
+		Limits: signing.Limits{MaxBytes: c.MaxBody}, Certs: signing.NewCertCache(0), Now: time.Now, Logger: log, Metrics: gateway.NewMetrics()}
+	token := e.getenv("SHEP_ADMIN_TOKEN")
+	if token == "" {
+		if token, err = gateway.EnsureAdminToken(filepath.Join(*data, "admin.token")); err != nil {
+			return err
+		}
+	}
+	srv, err := gateway.New(gateway.Options{CA: authority, Store: db, Logger: log, Pipeline: pipe, CRLs: tr.CRLs, AdminToken: token, MaxBody: c.MaxBody})
+	if err != nil {
+		return err
+	}
+	addr := publicAddr(l.Addr().(*net.TCPAddr))
+	log.Info("shep listening", "addr", addr, "data", *data, "pki", authority.BaseURL(), "trust_anchor", filepath.Join(pkiDir(*data), "root.crt"))
+	fmt.Fprintf(e.stderr, "shep: serving on http://%s (data in %s, test НУЦ at %s, SyncChannel at http://%s/bip-sync-wss-gost/)\n",
+		addr, *data, authority.BaseURL(), addr)
 	return srv.Serve(ctx, l)
+}
+
+// refreshLoop keeps the CRLs current: the test НУЦ's every minute (cheap, in process), others on
+// the same tick (their sources are fetched only when due by their own schedule).
+func refreshLoop(ctx context.Context, tr *trust.Trust, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = tr.CRLs.Refresh(ctx)
+		}
+	}
+}
+
+// fill completes c from the environment, then the file, then defaults; flags already set win.
+func (c *serveConfig) fill(file string, getenv func(string) string, set map[string]bool) error {
+	var f serveConfig
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return fmt.Errorf("%w: --config %s: %v", errUsage, file, err)
+		}
+	}
+	pick := func(dst *string, flag, env, fromFile, def string) {
+		switch {
+		case set[flag]:
+		case env != "" && getenv(env) != "":
+			*dst = getenv(env)
+		case fromFile != "":
+			*dst = fromFile
+		default:
+			*dst = def
+		}
+	}
+	pick(&c.Addr, "addr", "SHEP_ADDR", f.Addr, "127.0.0.1:8080")
+	pick(&c.BaseURL, "base-url", "SHEP_BASE_URL", f.BaseURL, "")
+	pick(&c.LogLevel, "log-level", "SHEP_LOG_LEVEL", f.LogLevel, "info")
+	pick(&c.LogFormat, "log-format", "SHEP_LOG_FORMAT", f.LogFormat, "json")
+	pick(&c.Retention, "retention", "SHEP_RETENTION", f.Retention, "720h")
+	pick(&c.ProviderTimeout, "provider-timeout", "SHEP_PROVIDER_TIMEOUT", f.ProviderTimeout, "30s")
+	pick(&c.CONBIN, "con-bin", "SHEP_CON_BIN", f.CONBIN, ca.DefaultOperatorBIN)
+	if !set["trust-ca"] {
+		c.TrustCA = f.TrustCA
+	}
+	if !set["crl"] {
+		c.CRL = f.CRL
+	}
+	if !set["test-identities"] {
+		c.TestIdentities = f.TestIdentities || getenv("SHEP_TEST_IDENTITIES") == "true"
+	}
+	if !set["max-body"] {
+		c.MaxBody = f.MaxBody
+		if v := getenv("SHEP_MAX_BODY"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%w: SHEP_MAX_BODY: %v", errUsage, err)
+			}
+			c.MaxBody = n
+		}
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 8 << 20
+	}
+	return nil
 }
 
 // publicAddr is host:port of a listener as a client on this machine reaches it: an unspecified

@@ -1,0 +1,101 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/gateway/participants"
+)
+
+// The gateway's own information system, as the test НУЦ certifies it.
+const (
+	GatewayBIN  = "000740000470"
+	GatewayName = "ШЛЮЗ ЭЛЕКТРОННОГО ПРАВИТЕЛЬСТВА (SHEP TEST)"
+	GatewayOrg  = `АО "НАЦИОНАЛЬНЫЕ ИНФОРМАЦИОННЫЕ ТЕХНОЛОГИИ"`
+)
+
+// EnsureIdentity loads the gateway's certificate and key from dir (gateway.crt, gateway.key),
+// issuing them from the test НУЦ when absent or when less than 30 days of validity remain.
+func EnsureIdentity(ctx context.Context, a *ca.Authority, dir string) (Identity, error) {
+	crtPath, keyPath := filepath.Join(dir, "gateway.crt"), filepath.Join(dir, "gateway.key")
+	if cs, err := certs.ReadCertificates(crtPath); err == nil {
+		if k, err := certs.ReadPrivateKey(keyPath); err == nil && time.Until(cs[0].NotAfter) > 30*24*time.Hour {
+			return Identity{Certificate: cs[0], Key: k}, nil
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Identity{}, err
+	}
+	iss, err := a.Issue(ctx, ca.IssueRequest{Kind: ca.KindSystem, BIN: GatewayBIN, CommonName: GatewayName, Organization: GatewayOrg})
+	if err != nil {
+		return Identity{}, fmt.Errorf("gateway identity: %w", err)
+	}
+	kb, err := ca.PEMPrivateKey(iss.Key)
+	if err != nil {
+		return Identity{}, err
+	}
+	if err := os.WriteFile(keyPath, kb, 0o600); err != nil {
+		return Identity{}, err
+	}
+	if err := os.WriteFile(crtPath, ca.PEMCertificate(iss.Certificate), 0o644); err != nil {
+		return Identity{}, err
+	}
+	return Identity{Certificate: iss.Certificate, Key: iss.Key}, nil
+}
+
+// DemoSender is a participant created on first start so that the gateway can be tried at once.
+type DemoSender struct {
+	ID, Password string
+	Channel      participants.Channel
+	Name         string
+}
+
+// DemoSenders are created by EnsureDemoSenders (README lists them).
+var DemoSenders = []DemoSender{
+	{"portal", "portal-password", participants.ChannelPortal, "Портал электронного правительства (демо)"},
+	{"con", "con-password", participants.ChannelCON, "ИС ЦОН, Государственная корпорация (демо)"},
+	{"provider", "provider-password", participants.ChannelProvider, "ИС МИО / АРМ РШЭП (демо)"},
+	{"smartbridge", "123", participants.ChannelSystem, "Информационная система (демо, как в примерах НУЦ)"},
+}
+
+// EnsureDemoSenders creates the demo senders that do not exist yet (existing ones are left as
+// they are, whatever was changed since).
+func EnsureDemoSenders(ctx context.Context, r *participants.Registry) error {
+	for _, d := range DemoSenders {
+		if _, err := r.Get(ctx, d.ID); err == nil {
+			continue
+		} else if !errors.Is(err, participants.ErrUnknown) {
+			return err
+		}
+		pw, ch, name := d.Password, d.Channel, d.Name
+		if _, err := r.Put(ctx, participants.Spec{ID: d.ID, Password: &pw, Channel: &ch, Name: &name}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnsureAdminToken returns the admin token kept in path, creating a random one (mode 0600) when
+// the file does not exist.
+func EnsureAdminToken(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(b), nil
+	}
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(tok)
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		return "", err
+	}
+	return s, nil
+}

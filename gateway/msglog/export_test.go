@@ -1,0 +1,49 @@
+package msglog
+
+import "context"
+
+// Stats reports the transactions the committer wrote (one fsync each with SyncWrites) and the
+// records they held.
+func (l *Log) Stats() (txns, records uint64) { return l.txns.Load(), l.records.Load() }
+
+// SetBeforeWrite installs a hook the committer calls with each batch's size before writing it.
+func (l *Log) SetBeforeWrite(f func(n int)) {
+	l.mu.Lock()
+	l.beforeWrite = f
+	l.mu.Unlock()
+}
+
+// QueueLen is the number of Commits waiting for the committer.
+func (l *Log) QueueLen() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue)
+}
+
+// CommitDirect writes rec in its own transaction from the calling goroutine, bypassing the
+// committer (the "no group commit, badger's own write pipeline" baseline of BenchmarkCommit).
+func (l *Log) CommitDirect(ctx context.Context, rec *Record) error {
+	if err := validate(rec); err != nil {
+		return err
+	}
+	req := l.prepare(ctx, rec)
+	l.writeTxn([]*commitReq{req})
+	return <-req.done
+}
+
+var (
+	RecordKey    = recordKey
+	EncodeRecord = encodeRecord
+	DecodeRecord = decodeRecord
+)
+
+// IndexKey is the index key of (tag, part, ts, sessionID); part is omitted for the time index.
+func IndexKey(tag byte, part string, ts uint64, sessionID string) []byte {
+	if tag == tagTime {
+		return indexKey(scanPrefix(tag), ts, sessionID)
+	}
+	return indexKey(scanPrefix(tag, part), ts, sessionID)
+}
+
+// SetScanBudget lowers the number of index entries one Query may read.
+func (l *Log) SetScanBudget(n int) { l.scanBudget = n }

@@ -1,0 +1,501 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/shep-kz/shep/adapters"
+	"github.com/shep-kz/shep/adapters/enis"
+	"github.com/shep-kz/shep/adapters/gbdfl"
+	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/certs/validate"
+	"github.com/shep-kz/shep/gateway/application"
+	"github.com/shep-kz/shep/gateway/faults"
+	"github.com/shep-kz/shep/gateway/msglog"
+	"github.com/shep-kz/shep/gateway/participants"
+	"github.com/shep-kz/shep/gateway/syncchannel"
+	"github.com/shep-kz/shep/signing"
+)
+
+// SOAP envelope namespaces.
+const (
+	NSSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+	NSSOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+)
+
+// Identity is the gateway's own information-system certificate, which signs every response.
+type Identity struct {
+	Certificate *x509.Certificate
+	Key         crypto.Signer
+}
+
+// Pipeline runs the checks of a SendMessage and produces the signed response. Each step is timed
+// and recorded in the message log before the response leaves.
+type Pipeline struct {
+	Senders   *participants.Registry
+	Log       *msglog.Log
+	Validator *validate.Validator
+	Router    *adapters.Router
+	Persons   gbdfl.Registry
+	Powers    enis.Registry
+	Identity  Identity
+	// CONBIN is the БИН of the ЦОН organisation, whose employees sign on the con channel.
+	CONBIN         string
+	// ProviderTimeout bounds an adapter's answer (default 30 s, as X-Road's client-timeout).
+	ProviderTimeout time.Duration
+	Limits          signing.Limits
+	Certs           *signing.CertCache
+	Now             func() time.Time
+	Logger          *slog.Logger
+	Metrics         *Metrics
+}
+
+// outcome of one request.
+type exchange struct {
+	p       *Pipeline
+	rec     *msglog.Record
+	soap12  bool
+	release func()
+	keyed   bool // rec is logged under (sender, messageId); else under ("-", sessionId)
+	replay  []byte
+	start   time.Time
+}
+
+func (x *exchange) step(name string, f func() error) error {
+	t0 := time.Now()
+	err := f()
+	s := msglog.Step{Name: name, Outcome: "ok", Duration: time.Since(t0)}
+	if err != nil {
+		fe := faults.From(err)
+		s.Outcome, s.Detail = string(fe.Code), fe.Error()
+	}
+	x.rec.Steps = append(x.rec.Steps, s)
+	x.p.Metrics.step.Observe(s.Duration, name)
+	return err
+}
+
+// Process handles one SendMessage request body and returns the HTTP status and response body.
+func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string) (int, []byte) {
+	x := &exchange{p: p, start: time.Now(), soap12: strings.HasPrefix(contentType, "application/soap+xml"), rec: newRecord(p, body)}
+	defer func() {
+		if x.release != nil {
+			x.release()
+		}
+	}()
+	log := p.Logger.With("session_id", x.rec.SessionID)
+	resp, err := x.run(ctx, body)
+	if x.replay != nil {
+		log.InfoContext(ctx, "replayed", "sender", x.rec.Sender, "message_id", x.rec.MessageID)
+		p.Metrics.requests.Inc(x.rec.ServiceID, "replay")
+		return x.rec.HTTPStatus, x.replay
+	}
+	status := http.StatusOK
+	if err != nil {
+		fe := faults.From(err)
+		if fe.Code == faults.InternalError {
+			log.ErrorContext(ctx, "internal error", "err", err)
+		}
+		x.rec.Status = string(fe.Code)
+		status = fe.HTTPStatus(x.soap12)
+		resp = x.fault(fe)
+		p.Metrics.refusals.Inc(string(fe.Code))
+	} else {
+		x.rec.Status = syncchannel.StatusSuccess
+	}
+	x.rec.HTTPStatus = status
+	x.rec.Responded = p.Now()
+	x.rec.Response = resp
+	if !x.keyed {
+		x.rec.Sender, x.rec.MessageID = "-", x.rec.SessionID
+	}
+	// Durable before it is sent: a response the client receives is always in the log.
+	t0 := time.Now()
+	if err := p.Log.Commit(ctx, x.rec); err != nil {
+		log.ErrorContext(ctx, "message log", "err", err)
+		fe := faults.Wrap(faults.GatewayUnavailable, err, "the message log cannot store the exchange")
+		p.Metrics.refusals.Inc(string(fe.Code))
+		return fe.HTTPStatus(x.soap12), x.fault(fe)
+	}
+	p.Metrics.step.Observe(time.Since(t0), "store")
+	p.Metrics.requests.Inc(x.rec.ServiceID, x.rec.Status)
+	p.Metrics.latency.Observe(time.Since(x.start), x.rec.ServiceID)
+	log.InfoContext(ctx, "SendMessage", "sender", x.rec.Sender, "message_id", x.rec.MessageID, "service", x.rec.ServiceID,
+		"status", x.rec.Status, "took", time.Since(x.start))
+	return status, resp
+}
+
+func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
+	p := x.p
+	var doc *etree.Document
+	if err := x.step("parse", func() (err error) {
+		doc, err = signing.Parse(body, p.Limits)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var req *syncchannel.Request
+	if err := x.step("envelope", func() error {
+		env, bodyEl, err := envelopeOf(doc)
+		if err != nil {
+			return err
+		}
+		x.soap12 = env.NamespaceURI() == NSSOAP12
+		req, err = syncchannel.ParseRequest(bodyEl)
+		if err != nil {
+			return faults.Wrap(faults.RequestMalformed, err, "SendMessage")
+		}
+		x.rec.ServiceID, x.rec.RouteID, x.rec.CorrelationID = req.Info.ServiceID, req.Info.RouteID, req.Info.CorrelationID
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var sender *participants.Sender
+	if err := x.step("sender", func() (err error) {
+		sender, err = p.Senders.Authenticate(ctx, req.Info.Sender.ID, req.Info.Sender.Password)
+		switch {
+		case errors.Is(err, participants.ErrUnknown):
+			return faults.Wrap(faults.AuthSenderUnknown, err, "senderId %q", req.Info.Sender.ID)
+		case errors.Is(err, participants.ErrPassword), errors.Is(err, participants.ErrDisabled):
+			return faults.Wrap(faults.AuthPassword, err, "senderId %q", req.Info.Sender.ID)
+		case err != nil:
+			return err
+		}
+		if !sender.Allows(req.Info.ServiceID) {
+			return faults.New(faults.AuthServiceForbidden, "sender %q may not call %q", sender.ID, req.Info.ServiceID)
+		}
+		x.rec.Channel = string(sender.Channel)
+		// Idempotency: the exchange is logged under (sender, messageId) from here on.
+		existing, release, err := p.Log.Begin(ctx, sender.ID, req.Info.MessageID)
+		switch {
+		case errors.Is(err, msglog.ErrInProgress):
+			return faults.New(faults.MessageInProgress, "messageId %q of %q", req.Info.MessageID, sender.ID)
+		case err != nil:
+			return faults.Wrap(faults.GatewayUnavailable, err, "message log")
+		}
+		x.release = release
+		if existing != nil {
+			if existing.RequestHash != x.rec.RequestHash {
+				return faults.New(faults.MessageIDReused, "messageId %q of %q was used for another message at %s",
+					req.Info.MessageID, sender.ID, existing.Received.Format(time.RFC3339))
+			}
+			x.replay, x.rec.HTTPStatus, x.rec.Sender, x.rec.MessageID, x.rec.ServiceID = existing.Response, existing.HTTPStatus, existing.Sender, existing.MessageID, existing.ServiceID
+			return nil
+		}
+		x.keyed, x.rec.Sender, x.rec.MessageID = true, sender.ID, req.Info.MessageID
+		return nil
+	}); err != nil || x.replay != nil {
+		return nil, err
+	}
+	var verified *signing.Verified
+	if err := x.step("signature", func() (err error) {
+		verified, err = signing.VerifyWSSEDocument(doc, signing.Options{Limits: p.Limits, Certs: p.Certs})
+		if err != nil {
+			return err
+		}
+		// From here on only the verified Body is read.
+		vreq, err := syncchannel.ParseRequest(verified.Element)
+		if err != nil {
+			return faults.Wrap(faults.RequestMalformed, err, "signed SendMessage")
+		}
+		if vreq.Info.MessageID != req.Info.MessageID || vreq.Info.Sender != req.Info.Sender || vreq.Info.ServiceID != req.Info.ServiceID {
+			return faults.New(faults.SignatureMalformed, "the signed request differs from the one read")
+		}
+		req = vreq
+		if tc, err := sender.Certificate(); err != nil {
+			return err
+		} else if tc != nil && !tc.Equal(verified.Certificate) {
+			return faults.New(faults.AuthTransportCert, "signed by «%s», not by the transport certificate registered for %q",
+				verified.Certificate.Subject.CommonName, sender.ID)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var transport *validate.Verdict
+	if err := x.step("certificate", func() (err error) {
+		transport, err = p.Validator.Validate(ctx, validate.Request{Cert: verified.Certificate, Extra: verified.Extra, Usage: validate.UsageSign})
+		if err == nil {
+			x.rec.SignerSubject = transport.Identity.Subject
+			x.rec.SignerIIN, x.rec.SignerBIN = transport.Identity.IIN, transport.Identity.BIN
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	areq := &adapters.Request{ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
+		SessionID: x.rec.SessionID, Info: req.Info, Data: req.Data, Signer: transport.Identity}
+	if sender.Channel != participants.ChannelSystem {
+		if err := x.applicationSteps(ctx, sender, areq); err != nil {
+			return nil, err
+		}
+	}
+	var adapter adapters.Adapter
+	if err := x.step("route", func() (err error) {
+		adapter, err = p.Router.Route(req.Info.ServiceID, req.Info.RouteID)
+		if errors.Is(err, adapters.ErrNoRoute) {
+			if req.Info.RouteID != "" && p.Router.Knows(req.Info.ServiceID) {
+				return faults.Wrap(faults.RouteUnknown, err, "routeId %q", req.Info.RouteID)
+			}
+			return faults.Wrap(faults.ServiceUnknown, err, "serviceId %q", req.Info.ServiceID)
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var result *adapters.Response
+	if err := x.step("provider", func() (err error) {
+		cctx, cancel := context.WithTimeout(ctx, p.ProviderTimeout)
+		defer cancel()
+		result, err = adapter.Handle(cctx, areq)
+		var fe *faults.Error
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &fe):
+			return fe
+		case errors.Is(err, context.DeadlineExceeded) || cctx.Err() != nil && ctx.Err() == nil:
+			return faults.Wrap(faults.ProviderTimeout, err, "no answer within %s", p.ProviderTimeout)
+		default:
+			return faults.Wrap(faults.ProviderUnavailable, err, "service %q", req.Info.ServiceID)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := x.step("response", func() (err error) {
+		resp := &syncchannel.Response{Info: syncchannel.ResponseInfo{MessageID: newUUID(), CorrelationID: req.Info.MessageID,
+			ResponseDate: p.Now(), Status: syncchannel.Status{Code: syncchannel.StatusSuccess, Message: syncchannel.StatusSuccessMessage},
+			SessionID: x.rec.SessionID}, Data: result.Data}
+		out, err = x.envelope(resp.Element(), nil)
+		return err
+	})
+	return out, err
+}
+
+// applicationSteps reads and checks the application document of the portal, con and provider
+// channels: its signature, the ИИН match and the channel's rules, and (con) the registries.
+func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Sender, areq *adapters.Request) error {
+	p := x.p
+	var appEl *etree.Element
+	var signer *certs.Identity
+	if err := x.step("document", func() error {
+		raw, err := businessDocument(areq.Data)
+		if err != nil {
+			return err
+		}
+		doc, err := signing.Parse(raw, p.Limits)
+		if err != nil {
+			return faults.Wrap(faults.ApplicationInvalid, err, "the application document is not well-formed")
+		}
+		if !application.Is(doc.Root()) {
+			return faults.New(faults.ApplicationInvalid, "the %s channel needs an application document ({%s}application)", sender.Channel, application.Namespace)
+		}
+		v, err := signing.VerifyEnveloped(raw, signing.Options{Limits: p.Limits, Certs: p.Certs})
+		if err != nil {
+			return err
+		}
+		verdict, err := p.Validator.Validate(ctx, validate.Request{Cert: v.Certificate, Extra: v.Extra, Usage: validate.UsageSign})
+		if err != nil {
+			return err
+		}
+		appEl, signer = v.Element, verdict.Identity
+		return nil
+	}); err != nil {
+		return err
+	}
+	var app *application.Application
+	if err := x.step("iin", func() error {
+		var err error
+		if app, err = application.Parse(appEl); err != nil {
+			return faults.Wrap(faults.ApplicationInvalid, err, "")
+		}
+		x.rec.IIN = app.Applicant.IIN
+		if app.ServiceID != areq.ServiceID {
+			return faults.New(faults.ApplicationInvalid, "the application is for %q, the message for %q", app.ServiceID, areq.ServiceID)
+		}
+		if string(app.Channel) != string(sender.Channel) {
+			return faults.New(faults.ChannelNotAllowed, "a %s application sent by a %s sender", app.Channel, sender.Channel)
+		}
+		switch sender.Channel {
+		case participants.ChannelPortal:
+			// The applicant signs: the request's ИИН must be the certificate's (services.md K6).
+			if signer.IIN != app.Applicant.IIN {
+				return faults.New(faults.IINMismatch, "applicant %s, certificate %s", app.Applicant.IIN, signer.IIN)
+			}
+		case participants.ChannelCON:
+			// A ЦОН operator signs: an employee of the ЦОН organisation, whose own ИИН must match.
+			if signer.BIN != p.CONBIN || (signer.Kind != certs.KindEmployee && signer.Kind != certs.KindSigner && signer.Kind != certs.KindHead) {
+				return faults.New(faults.SignerNotAllowed, "the signer (%s, БИН %q) is not an employee of the ЦОН organisation %s", signer.Kind, signer.BIN, p.CONBIN)
+			}
+			if signer.IIN != app.Operator.IIN {
+				return faults.New(faults.IINMismatch, "operator %s, certificate %s", app.Operator.IIN, signer.IIN)
+			}
+		case participants.ChannelProvider:
+			if signer.BIN == "" || signer.Kind == certs.KindIndividual || signer.Kind == certs.KindSystem {
+				return faults.New(faults.SignerNotAllowed, "the signer (%s) is not an employee of a provider", signer.Kind)
+			}
+			if signer.IIN != app.Operator.IIN {
+				return faults.New(faults.IINMismatch, "specialist %s, certificate %s", app.Operator.IIN, signer.IIN)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	areq.Application, areq.Signer = app, signer
+	if sender.Channel != participants.ChannelCON {
+		return nil
+	}
+	return x.step("registries", func() error {
+		if _, ok, err := p.Persons.Person(ctx, app.Applicant.IIN); err != nil {
+			return faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
+		} else if !ok {
+			return faults.New(faults.GBDFLNoData, "ИИН %s", app.Applicant.IIN)
+		}
+		if r := app.Representative; r != nil {
+			if _, ok, err := p.Powers.Find(ctx, r.PowerOfAttorney, app.Applicant.IIN, r.IIN, areq.ServiceID, p.Now()); err != nil {
+				return faults.Wrap(faults.ProviderUnavailable, err, "ЕНИС")
+			} else if !ok {
+				return faults.New(faults.ENISNoPowerOfAttorney, "power of attorney %q: %s for %s, service %s", r.PowerOfAttorney, r.IIN, app.Applicant.IIN, areq.ServiceID)
+			}
+		}
+		return nil
+	})
+}
+
+// businessDocument returns the document carried in data: escaped text (xs:string) or the one
+// element inside typed data, serialized on its own.
+func businessDocument(data *etree.Element) ([]byte, error) {
+	if data == nil {
+		return nil, faults.New(faults.ApplicationInvalid, "requestData/data is empty")
+	}
+	if syncchannel.IsStringData(data) || len(data.ChildElements()) == 0 {
+		doc, _, err := signing.ParseEmbedded(data)
+		if err != nil {
+			return nil, faults.Wrap(faults.ApplicationInvalid, err, "requestData/data")
+		}
+		return doc, nil
+	}
+	kids := data.ChildElements()
+	if len(kids) != 1 {
+		return nil, faults.New(faults.ApplicationInvalid, "requestData/data must hold one document")
+	}
+	d := etree.NewDocument()
+	d.SetRoot(kids[0].Copy())
+	return d.WriteToBytes()
+}
+
+// envelopeOf returns the Envelope and its Body (as sent, before verification).
+func envelopeOf(doc *etree.Document) (env, body *etree.Element, err error) {
+	env = doc.Root()
+	ns := env.NamespaceURI()
+	if env.Tag != "Envelope" || (ns != NSSOAP11 && ns != NSSOAP12) {
+		return nil, nil, faults.New(faults.RequestMalformed, "the root is not a SOAP 1.1 or 1.2 Envelope")
+	}
+	for _, k := range env.ChildElements() {
+		if k.Tag == "Body" && k.NamespaceURI() == ns {
+			if body != nil {
+				return nil, nil, faults.New(faults.SignatureMalformed, "more than one Body")
+			}
+			body = k
+		}
+	}
+	if body == nil {
+		return nil, nil, faults.New(faults.RequestMalformed, "no Body")
+	}
+	return env, body, nil
+}
+
+// envelope wraps a Body child (or a Fault) in an envelope of the request's SOAP version, signed
+// with WS-Security by the gateway's certificate.
+func (x *exchange) envelope(child *etree.Element, _ error) ([]byte, error) {
+	ns, prefix := NSSOAP11, "SOAP-ENV"
+	if x.soap12 {
+		ns, prefix = NSSOAP12, "env"
+	}
+	doc := etree.NewDocument()
+	env := doc.CreateElement(prefix + ":Envelope")
+	env.CreateAttr("xmlns:"+prefix, ns)
+	env.CreateElement(prefix + ":Body").AddChild(child)
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	return signing.SignWSSE(raw, x.p.Identity.Key, x.p.Identity.Certificate, signing.SignOptions{})
+}
+
+// fault renders fe as a signed SOAP fault with ErrorInfo in its detail.
+func (x *exchange) fault(fe *faults.Error) []byte {
+	ent, _ := faults.Lookup(fe.Code)
+	info := fe.ErrorInfo(x.rec.SessionID, x.p.Now())
+	var f *etree.Element
+	if x.soap12 {
+		f = etree.NewElement("env:Fault")
+		code := f.CreateElement("env:Code").CreateElement("env:Value")
+		if ent.Client {
+			code.SetText("env:Sender")
+		} else {
+			code.SetText("env:Receiver")
+		}
+		f.CreateElement("env:Reason").CreateElement("env:Text").SetText(ent.Message)
+		f.FindElement("env:Reason/env:Text").CreateAttr("xml:lang", "ru")
+		f.CreateElement("env:Detail").AddChild(info.Element())
+	} else {
+		f = etree.NewElement("SOAP-ENV:Fault")
+		code := "SOAP-ENV:Server"
+		if ent.Client {
+			code = "SOAP-ENV:Client"
+		}
+		f.CreateElement("faultcode").SetText(code)
+		f.CreateElement("faultstring").SetText(ent.Message)
+		f.CreateElement("detail").AddChild(info.Element())
+	}
+	out, err := x.envelope(f, nil)
+	if err != nil {
+		// Signing cannot fail on our own envelope but for a broken key: send it unsigned then.
+		x.p.Logger.Error("cannot sign a fault", "err", err)
+		doc := etree.NewDocument()
+		env := doc.CreateElement("SOAP-ENV:Envelope")
+		env.CreateAttr("xmlns:SOAP-ENV", NSSOAP11)
+		env.CreateElement("SOAP-ENV:Body").AddChild(f)
+		out, _ = doc.WriteToBytes()
+	}
+	return out
+}
+
+func newRecord(p *Pipeline, body []byte) *msglog.Record {
+	return &msglog.Record{SessionID: newSessionID(), Received: p.Now(), RequestHash: sha256.Sum256(body), Request: body}
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func newSessionID() string { return "{" + newUUID() + "}" }
+
+// readBody reads at most limit bytes of a request body.
+func readBody(r io.Reader, limit int) ([]byte, bool, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, false, err
+	}
+	return buf.Bytes(), n > int64(limit), nil
+}

@@ -1,0 +1,38 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExposition(t *testing.T) {
+	r := New()
+	c := r.Counter("shep_requests_total", "Requests.", "service", "outcome")
+	c.Inc("S", "SCSS001")
+	c.Inc("S", "SCSS001")
+	c.Inc(`we"ird`, "X")
+	h := r.Histogram("shep_request_seconds", "Latency.", []float64{0.01, 0.1}, "service")
+	h.Observe(5*time.Millisecond, "S")
+	h.Observe(50*time.Millisecond, "S")
+	r.GaugeFunc("shep_up", "Up.", func() float64 { return 1 })
+	var b strings.Builder
+	r.WriteTo(&b)
+	out := b.String()
+	for _, want := range []string{
+		`shep_requests_total{service="S",outcome="SCSS001"} 2`,
+		`shep_requests_total{service="we\"ird",outcome="X"} 1`,
+		`shep_request_seconds_bucket{service="S",le="0.01"} 1`,
+		`shep_request_seconds_bucket{service="S",le="0.1"} 2`,
+		`shep_request_seconds_bucket{service="S",le="+Inf"} 2`,
+		`shep_request_seconds_count{service="S"} 2`,
+		"# TYPE shep_up gauge\nshep_up 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if c.Value("S", "SCSS001") != 2 {
+		t.Error("Value")
+	}
+}
