@@ -53,7 +53,7 @@ type Pipeline struct {
 	Powers    enis.Registry
 	Identity  Identity
 	// CONBIN is the БИН of the ЦОН organisation, whose employees sign on the con channel.
-	CONBIN         string
+	CONBIN string
 	// ProviderTimeout bounds an adapter's answer (default 30 s, as X-Road's client-timeout).
 	ProviderTimeout time.Duration
 	Limits          signing.Limits

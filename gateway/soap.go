@@ -61,5 +61,5 @@ func (s *Server) applicationXSD(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.opts.Pipeline.Metrics.Registry.WriteTo(w)
+	s.opts.Pipeline.Metrics.Registry.Write(w)
 }

@@ -32,8 +32,8 @@ func (r *Registry) add(m metric) {
 	r.mu.Unlock()
 }
 
-// WriteTo writes every metric in the text format, sorted by name.
-func (r *Registry) WriteTo(w io.Writer) {
+// Write writes every metric in the text format, sorted by name.
+func (r *Registry) Write(w io.Writer) {
 	r.mu.Lock()
 	ms := append([]metric(nil), r.metrics...)
 	r.mu.Unlock()

@@ -17,7 +17,7 @@ func TestExposition(t *testing.T) {
 	h.Observe(50*time.Millisecond, "S")
 	r.GaugeFunc("shep_up", "Up.", func() float64 { return 1 })
 	var b strings.Builder
-	r.WriteTo(&b)
+	r.Write(&b)
 	out := b.String()
 	for _, want := range []string{
 		`shep_requests_total{service="S",outcome="SCSS001"} 2`,
