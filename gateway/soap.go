@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/shep-kz/shep/gateway/application"
@@ -28,7 +29,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		p.Metrics.refusals.Inc(string(fe.Code))
 		status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
 	default:
-		status, out = p.Process(r.Context(), body, ct)
+		status, out = s.process(r, body, ct)
 	}
 	if strings.Contains(string(out[:min(len(out), 200)]), "http://www.w3.org/2003/05/soap-envelope") {
 		w.Header().Set("Content-Type", "application/soap+xml; charset=utf-8")
@@ -37,6 +38,22 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	w.Write(out)
+}
+
+// process runs the pipeline; a panic becomes a signed INTERNAL_ERROR fault, never a dropped
+// connection or a bare 500.
+func (s *Server) process(r *http.Request, body []byte, ct string) (status int, out []byte) {
+	p := s.opts.Pipeline
+	defer func() {
+		if v := recover(); v != nil {
+			s.opts.Logger.ErrorContext(r.Context(), "panic in SendMessage", "panic", v, "stack", string(debug.Stack()))
+			x := &exchange{p: p, rec: newRecord(p, body), soap12: strings.HasPrefix(ct, "application/soap+xml")}
+			fe := faults.New(faults.InternalError, "the gateway failed on this message")
+			p.Metrics.refusals.Inc(string(fe.Code))
+			status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+		}
+	}()
+	return p.Process(r.Context(), body, ct)
 }
 
 // wsdl serves the WSDL at ?wsdl (and ?WSDL); anything else is a coded error.

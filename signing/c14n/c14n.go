@@ -372,10 +372,12 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		escapeAttr(b, d.uri)
 		b.WriteByte('"')
 		if out != nil {
+			// CreateAttr, not a literal: etree attributes point back at their element
+			// (Attr.NamespaceURI needs it).
 			if d.prefix == "" {
-				out.Attr = append(out.Attr, etree.Attr{Key: "xmlns", Value: d.uri})
+				out.CreateAttr("xmlns", d.uri)
 			} else {
-				out.Attr = append(out.Attr, etree.Attr{Space: "xmlns", Key: d.prefix, Value: d.uri})
+				out.CreateAttr("xmlns:"+d.prefix, d.uri)
 			}
 		}
 	}
@@ -386,7 +388,7 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		escapeAttr(b, a.attr.Value)
 		b.WriteByte('"')
 		if out != nil {
-			out.Attr = append(out.Attr, etree.Attr{Space: a.attr.Space, Key: a.attr.Key, Value: a.attr.Value})
+			out.CreateAttr(qname(a.attr.Space, a.attr.Key), a.attr.Value)
 		}
 	}
 	b.WriteByte('>')

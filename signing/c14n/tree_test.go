@@ -62,6 +62,16 @@ func checkTree(t testing.TB, el *etree.Element, opts Options) {
 	if got, want := dumpOf(tree), dumpOf(d.Root()); got != want {
 		t.Fatalf("tree differs from the parse of the canonical bytes\ntree:  %s\nparse: %s\nbytes: %s", got, want, withTree.Bytes())
 	}
+	// Attributes must know their element: NamespaceURI resolves through it.
+	for _, el := range elements(tree) {
+		for i := range el.Attr {
+			a := &el.Attr[i]
+			if a.Element() != el {
+				t.Fatalf("attribute %s of <%s> does not point at its element", a.FullKey(), el.FullTag())
+			}
+			_ = a.NamespaceURI()
+		}
+	}
 	if tree.Parent() == nil || tree.Parent().Parent() != nil {
 		t.Fatal("the tree's root is not the root of a document of its own")
 	}
