@@ -210,6 +210,15 @@ type sortAttr struct {
 // at every element made deep scopes over many elements quadratic: minutes for 3 MB). inherit are
 // xml:* attributes to add to e unless it has its own.
 func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) (*etree.Element, error) {
+	// Only namespace-well-formed names can be canonicalized faithfully (and read back alike).
+	if !ncName(e.Tag) || e.Space != "" && !ncName(e.Space) {
+		return nil, fmt.Errorf("%w: element name %q is not namespace-well-formed", ErrUnsupported, e.FullTag())
+	}
+	for _, a := range e.Attr {
+		if !ncName(a.Key) || a.Space != "" && !ncName(a.Space) {
+			return nil, fmt.Errorf("%w: attribute name %q is not namespace-well-formed", ErrUnsupported, a.FullKey())
+		}
+	}
 	// The namespaces in scope at e, and the prefixes e declares itself.
 	var undo []binding
 	defer func() { restore(scope, undo) }()
@@ -556,3 +565,6 @@ func escapeAttr(b *bytes.Buffer, s string) {
 	}
 	b.WriteString(s[last:])
 }
+
+// ncName reports whether s can be a local name or a prefix: not empty, no colon.
+func ncName(s string) bool { return s != "" && !strings.Contains(s, ":") }
