@@ -36,6 +36,9 @@ func commands() []command {
 		{"cert", "inspect certificates: cert show FILE", runCert},
 		{"verify", "verify a signed SOAP envelope (WS-Security) or document (enveloped) and its signer", runVerify},
 		{"sign", "sign a SOAP envelope (--wsse) or a document (--enveloped)", runSign},
+		{"send", "build, sign and send a SendMessage to a gateway, and show the answer", runSend},
+		{"sender", "manage the gateway's senders: sender add|list|remove", runSender},
+		{"log", "query the message log: log [filters] | log show SESSION", runLog},
 	}
 }
 
@@ -87,13 +90,19 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes --data DIR (default ./shep-data, or $SHEP_DATA). `shep COMMAND -h` for its flags.")
+	fmt.Fprintln(w, "\nCommands that use a data dir take --data DIR (default ./shep-data, or $SHEP_DATA). `shep COMMAND -h` for its flags.")
 }
 
-// newFlags makes a flag set that reports errors instead of exiting, with the common --data flag.
-func newFlags(e *env, name string) (*flag.FlagSet, *string) {
+// newFlagSet makes a flag set that reports errors instead of exiting.
+func newFlagSet(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// newFlags is newFlagSet with the common --data flag.
+func newFlags(e *env, name string) (*flag.FlagSet, *string) {
+	fs := newFlagSet(e, name)
 	def := e.getenv("SHEP_DATA")
 	if def == "" {
 		def = "shep-data"

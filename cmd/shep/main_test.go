@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,16 +145,16 @@ func TestCertShowReal(t *testing.T) {
 	}
 }
 
-// shep serve on a fresh data dir: bootstraps the НУЦ and the store, serves /pki and health, stops
-// gracefully.
-func TestServe(t *testing.T) {
-	data := t.TempDir()
+// startServe runs `shep serve` in-process on a free port and returns its base URL and a stop
+// function that returns serve's exit code.
+func startServe(t *testing.T, data string, extra ...string) (string, func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: pw, getenv: func(string) string { return "" }},
-			[]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"})
+			append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...))
 		pw.Close()
 	}()
 	addrRe := regexp.MustCompile(`serving on (http://[0-9.:]+)`)
@@ -170,7 +171,29 @@ func TestServe(t *testing.T) {
 		cancel()
 		t.Fatalf("serve exited early: %d", <-done)
 	}
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/pki/ca.crt": 200, "/pki/crl/delta.crl": 200, "/nope": 404} {
+	var once sync.Once
+	code := -1
+	stop := func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(15 * time.Second):
+				t.Error("serve did not shut down")
+			}
+		})
+		return code
+	}
+	return base, stop
+}
+
+// shep serve on a fresh data dir: bootstraps the НУЦ and the store, serves /pki and health, stops
+// gracefully.
+func TestServe(t *testing.T) {
+	data := t.TempDir()
+	base, stop := startServe(t, data)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/pki/ca.crt": 200, "/pki/crl/delta.crl": 200, "/nope": 404,
+		"/bip-sync-wss-gost/?wsdl": 200, "/metrics": 200} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -184,57 +207,76 @@ func TestServe(t *testing.T) {
 			t.Errorf("404 without a coded JSON error: %s", b)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(data, "pki", "root.crt")); err != nil {
-		t.Error("serve did not bootstrap the test НУЦ")
-	}
-	if _, err := os.Stat(filepath.Join(data, "store")); err != nil {
-		t.Error("serve did not create the store")
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exit %d after cancel", code)
+	for _, f := range []string{"pki/root.crt", "store", "gateway/gateway.crt", "admin.token"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("serve did not create %s", f)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("serve exit %d after cancel", code)
 	}
 }
 
-// A key written over an existing world-readable file is not left world-readable.
-func TestIssueReplacesKeyFileMode(t *testing.T) {
+// The tester's tools against a running gateway: send, sender, log.
+func TestSendSenderLog(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()
-	prefix := filepath.Join(dir, "k")
-	for _, ext := range []string{".key", ".p12"} {
-		if err := os.WriteFile(prefix+ext, []byte("old"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if code, _, errs := shep(t, "pki", "init", "--data", data); code != 0 {
+	base, stop := startServe(t, data)
+	defer stop()
+	target := base + "/bip-sync-wss-gost/"
+	if code, _, errs := shep(t, "pki", "issue", "--data", data, "--kind", "system", "--bin", "160440007161", "--name", "ИС", "--out", filepath.Join(dir, "sys")); code != 0 {
 		t.Fatal(errs)
 	}
-	if code, _, errs := shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", prefix); code != 0 {
-		t.Fatal(errs)
+	send := func(args ...string) (int, string, string) {
+		return shep(t, append([]string{"send", "--target", target, "--cert", filepath.Join(dir, "sys.crt"), "--key", filepath.Join(dir, "sys.key")}, args...)...)
 	}
-	for _, ext := range []string{".key", ".p12"} {
-		if st, _ := os.Stat(prefix + ext); st.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode %v, want 0600", ext, st.Mode().Perm())
-		}
+	code, out, errs := send("--service", "GBDFL_UniversalServiceSync", "--sender", "smartbridge", "--password", "123", "--iin", "931002451325", "--message-id", "cli-1")
+	if code != 0 || !strings.Contains(out, "SCSS001") || !strings.Contains(out, "ИВАНОВА") || !strings.Contains(out, "signature:  valid") {
+		t.Fatalf("send: %d\n%s%s", code, out, errs)
 	}
-}
-
-// The URLs in certificates are the recorded ones, whichever process issues; --base-url changes
-// them for new certificates only.
-func TestBaseURLRecorded(t *testing.T) {
-	data, dir := t.TempDir(), t.TempDir()
-	shep(t, "pki", "init", "--data", data, "--base-url", "http://gw.test:9000/pki")
-	shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", filepath.Join(dir, "a"))
-	if code, out, _ := shep(t, "cert", "show", filepath.Join(dir, "a.crt")); code != 0 || !strings.Contains(out, "http://gw.test:9000/pki/crl/full.crl") {
-		t.Fatalf("first URL:\n%s", out)
+	// A new message (new date, new signature) under a used messageId is refused; a true retry of
+	// the same bytes is answered from the log (tested in gateway).
+	if code, out2, _ := send("--service", "GBDFL_UniversalServiceSync", "--sender", "smartbridge", "--password", "123", "--iin", "931002451325", "--message-id", "cli-1"); code != 1 || !strings.Contains(out2, "MESSAGE_ID_REUSED") {
+		t.Fatalf("reused messageId: %d %s", code, out2)
 	}
-	shep(t, "pki", "init", "--data", data, "--base-url", "http://gw.test:9100/pki")
-	shep(t, "pki", "issue", "--data", data, "--iin", "931002451325", "--out", filepath.Join(dir, "b"))
-	if code, out, _ := shep(t, "cert", "show", filepath.Join(dir, "b.crt")); code != 0 || !strings.Contains(out, "http://gw.test:9100/pki/ocsp") {
-		t.Fatalf("changed URL:\n%s", out)
+	code, out, _ = send("--service", "GBDFL_UniversalServiceSync", "--sender", "smartbridge", "--password", "wrong", "--iin", "931002451325", "--json")
+	var o map[string]any
+	if json.Unmarshal([]byte(out), &o); code != 1 || o["status"] != "AUTH_PASSWORD" || o["response_signature"] != "valid" {
+		t.Fatalf("wrong password: %d %s", code, out)
+	}
+	if code, out, _ := send("--service", "GBDFL_UniversalServiceSync", "--sender", "smartbridge", "--password", "123", "--iin", "931002451325", "--dump"); code != 0 ||
+		!strings.Contains(out, "--- request to") || !strings.Contains(out, "wsse:Security") {
+		t.Fatalf("dump: %s", out)
+	}
+	// Senders through the admin API (the store is the server's while it runs).
+	if code, _, errs := shep(t, "sender", "list", "--data", data); code != 1 || !strings.Contains(errs, "--server") {
+		t.Errorf("direct store access while serving: %d %s", code, errs)
+	}
+	if code, out, errs := shep(t, "sender", "add", "--data", data, "--server", base, "--id", "ministry", "--password", "pw", "--channel", "system", "--service", "GBDFL_UniversalServiceSync"); code != 0 {
+		t.Fatalf("sender add: %s %s", out, errs)
+	}
+	if code, out, _ := shep(t, "sender", "list", "--data", data, "--server", base); code != 0 || !strings.Contains(out, "ministry") || !strings.Contains(out, "portal") {
+		t.Fatalf("sender list: %s", out)
+	}
+	if code, out, _ := send("--service", "GBDFL_UniversalServiceSync", "--sender", "ministry", "--password", "pw", "--iin", "931002451325"); code != 0 {
+		t.Fatalf("new sender: %s", out)
+	}
+	code, out, _ = shep(t, "log", "--data", data, "--server", base, "--sender", "smartbridge", "--json")
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(out), &items); code != 0 || err != nil || len(items) != 2 { // refusals before authentication, and reused ids, are logged under sender "-"
+		t.Fatalf("log: %d %v %s", code, err, out)
+	}
+	session := items[len(items)-1]["SessionID"].(string)
+	if code, out, _ := shep(t, "log", "show", "--data", data, "--server", base, session); code != 0 || !strings.Contains(out, "signature") || !strings.Contains(out, "--- response") {
+		t.Fatalf("log show: %s", out)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	// Stopped: the data dir is read directly.
+	if code, out, _ := shep(t, "log", "--data", data, "--status", "AUTH_PASSWORD"); code != 0 || !strings.Contains(out, "AUTH_PASSWORD") {
+		t.Fatalf("log from the data dir: %s", out)
+	}
+	if code, out, _ := shep(t, "sender", "remove", "--data", data, "--id", "ministry"); code != 0 {
+		t.Fatalf("sender remove: %s", out)
 	}
 }
