@@ -235,6 +235,11 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if el := req.Data; el != nil && x.rec.IIN == "" {
+		if iin := el.SelectElement("iin"); iin != nil && len(iin.ChildElements()) == 0 {
+			x.rec.IIN = strings.TrimSpace(iin.Text()) // e.g. a ГБД ФЛ request: found by ИИН in the log
+		}
+	}
 	areq := &adapters.Request{ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
 		SessionID: x.rec.SessionID, Info: req.Info, Data: req.Data, Signer: transport.Identity}
 	if sender.Channel != participants.ChannelSystem {
