@@ -47,6 +47,18 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	})
 }
 
+// adminFail answers err with the admin API's coded JSON error.
+func adminFail(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, participants.ErrInvalid), errors.Is(err, msglog.ErrInvalid):
+		jsonhttp.Error(w, http.StatusBadRequest, "ADMIN_BAD_REQUEST", err.Error())
+	case errors.Is(err, participants.ErrUnknown), errors.Is(err, msglog.ErrNotFound):
+		jsonhttp.Error(w, http.StatusNotFound, "ADMIN_NOT_FOUND", err.Error())
+	default:
+		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+	}
+}
+
 // senderJSON is a sender as the admin API shows it.
 type senderJSON struct {
 	ID            string    `json:"id"`
@@ -109,12 +121,8 @@ func (s *Server) putSender(w http.ResponseWriter, r *http.Request) {
 		ps.TransportCert = &der
 	}
 	p, err := s.opts.Pipeline.Senders.Put(r.Context(), ps)
-	if errors.Is(err, participants.ErrInvalid) {
-		jsonhttp.Error(w, http.StatusBadRequest, "ADMIN_BAD_REQUEST", err.Error())
-		return
-	}
 	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+		adminFail(w, err)
 		return
 	}
 	jsonhttp.Write(w, http.StatusOK, senderOut(p))
@@ -123,7 +131,7 @@ func (s *Server) putSender(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listSenders(w http.ResponseWriter, r *http.Request) {
 	list, err := s.opts.Pipeline.Senders.List(r.Context())
 	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+		adminFail(w, err)
 		return
 	}
 	out := make([]senderJSON, 0, len(list))
@@ -135,25 +143,16 @@ func (s *Server) listSenders(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getSender(w http.ResponseWriter, r *http.Request) {
 	p, err := s.opts.Pipeline.Senders.Get(r.Context(), mux.Vars(r)["id"])
-	if errors.Is(err, participants.ErrUnknown) {
-		jsonhttp.Error(w, http.StatusNotFound, "ADMIN_NOT_FOUND", err.Error())
-		return
-	}
 	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+		adminFail(w, err)
 		return
 	}
 	jsonhttp.Write(w, http.StatusOK, senderOut(p))
 }
 
 func (s *Server) deleteSender(w http.ResponseWriter, r *http.Request) {
-	err := s.opts.Pipeline.Senders.Delete(r.Context(), mux.Vars(r)["id"])
-	if errors.Is(err, participants.ErrUnknown) {
-		jsonhttp.Error(w, http.StatusNotFound, "ADMIN_NOT_FOUND", err.Error())
-		return
-	}
-	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+	if err := s.opts.Pipeline.Senders.Delete(r.Context(), mux.Vars(r)["id"]); err != nil {
+		adminFail(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -185,12 +184,8 @@ func (s *Server) queryLog(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	items, next, err := s.opts.Pipeline.Log.Query(r.Context(), f)
-	if errors.Is(err, msglog.ErrInvalid) {
-		jsonhttp.Error(w, http.StatusBadRequest, "ADMIN_BAD_REQUEST", err.Error())
-		return
-	}
 	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+		adminFail(w, err)
 		return
 	}
 	if items == nil {
@@ -208,12 +203,8 @@ type recordJSON struct {
 
 func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.opts.Pipeline.Log.BySession(r.Context(), mux.Vars(r)["session"])
-	if errors.Is(err, msglog.ErrNotFound) {
-		jsonhttp.Error(w, http.StatusNotFound, "ADMIN_NOT_FOUND", err.Error())
-		return
-	}
 	if err != nil {
-		jsonhttp.Error(w, http.StatusInternalServerError, "ADMIN_STORE", err.Error())
+		adminFail(w, err)
 		return
 	}
 	jsonhttp.Write(w, http.StatusOK, recordJSON{Record: rec, Request: string(rec.Request), Response: string(rec.Response)})

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
-	"fmt"
+	"github.com/shep-kz/shep/internal/ids"
 	"io"
 	"log/slog"
 	"net/http"
@@ -281,7 +280,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	var out []byte
 	err := x.step("response", func() (err error) {
-		resp := &syncchannel.Response{Info: syncchannel.ResponseInfo{MessageID: newUUID(), CorrelationID: req.Info.MessageID,
+		resp := &syncchannel.Response{Info: syncchannel.ResponseInfo{MessageID: ids.UUID(), CorrelationID: req.Info.MessageID,
 			ResponseDate: p.Now(), Status: syncchannel.Status{Code: syncchannel.StatusSuccess, Message: syncchannel.StatusSuccessMessage},
 			SessionID: x.rec.SessionID}, Data: result.Data}
 		out, err = x.envelope(resp.Element(), nil)
@@ -482,18 +481,8 @@ func (x *exchange) fault(fe *faults.Error) []byte {
 }
 
 func newRecord(p *Pipeline, body []byte) *msglog.Record {
-	return &msglog.Record{SessionID: newSessionID(), Received: p.Now(), RequestHash: sha256.Sum256(body), Request: body}
+	return &msglog.Record{SessionID: ids.Session(), Received: p.Now(), RequestHash: sha256.Sum256(body), Request: body}
 }
-
-func newUUID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-func newSessionID() string { return "{" + newUUID() + "}" }
 
 // readBody reads at most limit bytes of a request body.
 func readBody(r io.Reader, limit int) ([]byte, bool, error) {

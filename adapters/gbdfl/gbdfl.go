@@ -4,8 +4,8 @@ package gbdfl
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"github.com/shep-kz/shep/internal/ids"
 	"strings"
 	"sync"
 	"time"
@@ -143,7 +143,7 @@ func (a *Adapter) Handle(ctx context.Context, req *adapters.Request) (*adapters.
 	d.CreateAttr("xmlns:xsi", syncchannel.NSXSI)
 	d.CreateAttr("xmlns:cs", NS)
 	d.CreateAttr("xsi:type", "cs:Response")
-	d.CreateElement("messageId").SetText(newID())
+	d.CreateElement("messageId").SetText(ids.UUID())
 	d.CreateElement("messageDate").SetText(syncchannel.FormatDateTime(now()))
 	if id := field("messageId"); id != "" {
 		d.CreateElement("requestId").SetText(id)
@@ -210,12 +210,4 @@ func writePerson(el *etree.Element, p *Person) {
 			de.CreateElement("endDate").SetText(doc.Expires.Format(time.DateOnly))
 		}
 	}
-}
-
-func newID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

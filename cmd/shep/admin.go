@@ -77,6 +77,19 @@ func (a *adminFlags) call(ctx context.Context, method, path string, in, out any)
 	return json.Unmarshal(b, out)
 }
 
+// openSenders opens the data dir's sender registry; close releases the store.
+func openSenders(data string) (reg *participants.Registry, close func(), err error) {
+	db, err := openStore(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if reg, err = participants.New(db, participants.Options{}); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return reg, func() { db.Close() }, nil
+}
+
 // openStore opens the data dir's store, explaining the lock a running gateway holds.
 func openStore(data string) (*store.DB, error) {
 	db, err := store.Open(store.Options{Dir: filepath.Join(data, "store")})
@@ -142,15 +155,11 @@ func runSender(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "sender %s saved (channel %v, services %v)\n", *id, out["channel"], out["services"])
 			return nil
 		}
-		db, err := openStore(*data)
+		reg, closeStore, err := openSenders(*data)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		reg, err := participants.New(db, participants.Options{})
-		if err != nil {
-			return err
-		}
+		defer closeStore()
 		s, err := reg.Put(ctx, pspec)
 		if err != nil {
 			return err
@@ -177,15 +186,11 @@ func runSender(ctx context.Context, e *env, args []string) error {
 			}
 			rows = out.Senders
 		} else {
-			db, err := openStore(*data)
+			reg, closeStore, err := openSenders(*data)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			reg, err := participants.New(db, participants.Options{})
-			if err != nil {
-				return err
-			}
+			defer closeStore()
 			list, err := reg.List(ctx)
 			if err != nil {
 				return err
@@ -220,15 +225,11 @@ func runSender(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		} else {
-			db, err := openStore(*data)
+			reg, closeStore, err := openSenders(*data)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			reg, err := participants.New(db, participants.Options{})
-			if err != nil {
-				return err
-			}
+			defer closeStore()
 			if err := reg.Delete(ctx, *id); err != nil {
 				return err
 			}

@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/shep-kz/shep/internal/ids"
 	"io"
 	"net/http"
 	"os"
@@ -74,7 +74,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		data.CreateAttr("xmlns:xsi", syncchannel.NSXSI)
 		data.CreateAttr("xmlns:cs", nsCS)
 		data.CreateAttr("xsi:type", "cs:Request")
-		data.CreateElement("messageId").SetText(uuid())
+		data.CreateElement("messageId").SetText(ids.UUID())
 		data.CreateElement("messageDate").SetText(syncchannel.FormatDateTime(time.Now()))
 		data.CreateElement("senderCode").SetText(*sender)
 		data.CreateElement("iin").SetText(*iin)
@@ -114,7 +114,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		data = syncchannel.StringData(string(app))
 	}
 	if *messageID == "" {
-		*messageID = uuid()
+		*messageID = ids.UUID()
 	}
 	req := &syncchannel.Request{Info: syncchannel.RequestInfo{MessageID: *messageID, ServiceID: *service, RouteID: *route,
 		MessageDate: time.Now(), Sender: syncchannel.Sender{ID: *sender, Password: *password}}, Data: data}
@@ -254,12 +254,4 @@ func indent(s, pre string) string {
 		b.WriteString(pre + l + "\n")
 	}
 	return b.String()
-}
-
-func uuid() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
