@@ -24,48 +24,57 @@ func FindWrapper(body *etree.Element, local string) (*etree.Element, error) {
 // contract's structure, cardinalities, dates and lengths; it does not judge the content (known
 // sender, service, …), which is the gateway's job.
 func ParseRequest(body *etree.Element) (*Request, error) {
-	w, err := FindWrapper(body, "SendMessage")
+	infoEl, data, err := unwrap(body, "SendMessage", "request")
 	if err != nil {
 		return nil, err
 	}
-	top := newSeq("SendMessage", w)
-	reqEl, err := top.next("request", true)
-	if err != nil {
-		return nil, err
-	}
-	if err := top.end(); err != nil {
-		return nil, err
-	}
-	rs := newSeq("request", reqEl)
-	infoEl, err := rs.next("requestInfo", true)
-	if err != nil {
-		return nil, err
-	}
-	dataWrap, err := rs.next("requestData", true)
-	if err != nil {
-		return nil, err
-	}
-	if err := rs.end(); err != nil {
-		return nil, err
-	}
-	r := &Request{}
+	r := &Request{Data: data}
 	if r.Info, err = parseRequestInfo(infoEl); err != nil {
 		return nil, err
 	}
-	ds := newSeq("requestData", dataWrap)
-	data, err := ds.next("data", false)
+	return r, nil
+}
+
+// unwrap reads the common shape of both messages, wrapper/inner/{inner}Info + {inner}Data/data?,
+// and returns the info element and the data element (detached, nil when absent).
+func unwrap(body *etree.Element, wrapper, inner string) (info, data *etree.Element, err error) {
+	w, err := FindWrapper(body, wrapper)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	top := newSeq(wrapper, w)
+	innerEl, err := top.next(inner, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := top.end(); err != nil {
+		return nil, nil, err
+	}
+	rs := newSeq(inner, innerEl)
+	if info, err = rs.next(inner+"Info", true); err != nil {
+		return nil, nil, err
+	}
+	dataWrap, err := rs.next(inner+"Data", true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := rs.end(); err != nil {
+		return nil, nil, err
+	}
+	ds := newSeq(inner+"Data", dataWrap)
+	d, err := ds.next("data", false)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := ds.end(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if data != nil {
-		if r.Data, err = detach(data); err != nil {
-			return nil, bad("requestData/data", "%v", err)
+	if d != nil {
+		if data, err = detach(d); err != nil {
+			return nil, nil, bad(inner+"Data/data", "%v", err)
 		}
 	}
-	return r, nil
+	return info, data, nil
 }
 
 func parseRequestInfo(el *etree.Element) (RequestInfo, error) {

@@ -35,31 +35,11 @@ func (r *Response) Element() *etree.Element {
 
 // ParseResponse reads the SendMessageResponse in body.
 func ParseResponse(body *etree.Element) (*Response, error) {
-	w, err := FindWrapper(body, "SendMessageResponse")
+	infoEl, data, err := unwrap(body, "SendMessageResponse", "response")
 	if err != nil {
 		return nil, err
 	}
-	top := newSeq("SendMessageResponse", w)
-	respEl, err := top.next("response", true)
-	if err != nil {
-		return nil, err
-	}
-	if err := top.end(); err != nil {
-		return nil, err
-	}
-	rs := newSeq("response", respEl)
-	infoEl, err := rs.next("responseInfo", true)
-	if err != nil {
-		return nil, err
-	}
-	dataWrap, err := rs.next("responseData", true)
-	if err != nil {
-		return nil, err
-	}
-	if err := rs.end(); err != nil {
-		return nil, err
-	}
-	r := &Response{}
+	r := &Response{Data: data}
 	s := newSeq("responseInfo", infoEl)
 	if r.Info.MessageID, err = s.text("messageId", true); err != nil {
 		return nil, err
@@ -93,19 +73,6 @@ func ParseResponse(body *etree.Element) (*Response, error) {
 	}
 	if err := s.end(); err != nil {
 		return nil, err
-	}
-	ds := newSeq("responseData", dataWrap)
-	data, err := ds.next("data", false)
-	if err != nil {
-		return nil, err
-	}
-	if err := ds.end(); err != nil {
-		return nil, err
-	}
-	if data != nil {
-		if r.Data, err = detach(data); err != nil {
-			return nil, bad("responseData/data", "%v", err)
-		}
 	}
 	return r, nil
 }
