@@ -433,3 +433,57 @@ func TestOperationalEndpoints(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A forged copy sent first does not take the messageId; a re-signed retry of the same content is
+// answered from the log; a transient failure is not kept, so its retry is processed again.
+func TestIdempotencyIsNotHijacked(t *testing.T) {
+	w := newWorld(t)
+	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
+	env := msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, id: "hijack-1", data: gbdflData(applicantIIN)}.envelope()
+	genuine, err := signing.SignWSSE(env, system.Key, system.Certificate, signing.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Replace(genuine, []byte(applicantIIN), []byte("660427402182"), 1)
+	if a := w.send(forged); a.code != "SIGNATURE_INVALID" {
+		t.Fatalf("forged copy: %q", a.code)
+	}
+	first := w.send(genuine)
+	if first.code != syncchannel.StatusSuccess {
+		t.Fatalf("genuine message after a forged copy: %q", first.code)
+	}
+	// The same content signed again (new signature, new Body ID): the same answer, from the log.
+	resigned, err := signing.SignWSSE(env, system.Key, system.Certificate, signing.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(resigned, genuine) {
+		t.Fatal("re-signing gave the same bytes")
+	}
+	if again := w.send(resigned); !bytes.Equal(again.body, first.body) {
+		t.Fatalf("re-signed retry not answered from the log: %q", again.code)
+	}
+	// Transient: the provider is down, then up again; the retry of the same bytes is processed.
+	var up atomic.Bool
+	w.pipe.Router.Handle("FLAKY", adapters.AdapterFunc(func(ctx context.Context, r *adapters.Request) (*adapters.Response, error) {
+		if !up.Load() {
+			return nil, errors.New("provider down")
+		}
+		return &adapters.Response{Data: etree.NewElement("data")}, nil
+	}))
+	flaky := w.signed(msg{sender: "smartbridge", password: "123", service: "FLAKY", id: "flaky-1"}, system)
+	if a := w.send(flaky); a.code != "PROVIDER_UNAVAILABLE" {
+		t.Fatalf("provider down: %q", a.code)
+	}
+	up.Store(true)
+	if a := w.send(flaky); a.code != syncchannel.StatusSuccess {
+		t.Fatalf("retry after the provider came back: %q", a.code)
+	}
+	// A final refusal (here an expired signer) is kept: its retry is answered from the log.
+	expired := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161", NotBefore: time.Now().AddDate(-2, 0, 0), NotAfter: time.Now().AddDate(-1, 0, 0)})
+	refused := w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, id: "expired-1", data: gbdflData(applicantIIN)}, expired)
+	a1, a2 := w.send(refused), w.send(refused)
+	if a1.code != "CERT_EXPIRED" || !bytes.Equal(a1.body, a2.body) {
+		t.Fatalf("final refusal not replayed: %q %q", a1.code, a2.code)
+	}
+}

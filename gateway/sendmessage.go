@@ -27,6 +27,7 @@ import (
 	"github.com/shep-kz/shep/gateway/participants"
 	"github.com/shep-kz/shep/gateway/syncchannel"
 	"github.com/shep-kz/shep/signing"
+	"github.com/shep-kz/shep/signing/c14n"
 )
 
 // SOAP envelope namespaces.
@@ -68,9 +69,13 @@ type exchange struct {
 	rec     *msglog.Record
 	soap12  bool
 	release func()
-	keyed   bool // rec is logged under (sender, messageId); else under ("-", sessionId)
-	replay  []byte
-	start   time.Time
+	// keyed: rec is logged under (sender, messageId), so that a retry is answered from the log.
+	// Only exchanges whose signature verified are keyed (a forged copy cannot take a messageId),
+	// and only final outcomes (a retry after a transient failure is processed again).
+	keyed  bool
+	sender string // the authenticated sender, once known
+	replay []byte
+	start  time.Time
 }
 
 func (x *exchange) step(name string, f func() error) error {
@@ -117,6 +122,9 @@ func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string)
 	x.rec.HTTPStatus = status
 	x.rec.Responded = p.Now()
 	x.rec.Response = resp
+	if err != nil && transient[faults.From(err).Code] {
+		x.keyed = false
+	}
 	if !x.keyed {
 		x.rec.Sender, x.rec.MessageID = "-", x.rec.SessionID
 	}
@@ -156,6 +164,18 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		if err != nil {
 			return faults.Wrap(faults.RequestMalformed, err, "SendMessage")
 		}
+		// Idempotency compares what was said, not how it was wrapped or signed: the exclusive
+		// canonical form of the SendMessage element (a client re-signing a retry, with a new Body ID
+		// or whitespace elsewhere, is still recognised).
+		w, err := syncchannel.FindWrapper(bodyEl, "SendMessage")
+		if err != nil {
+			return faults.Wrap(faults.RequestMalformed, err, "SendMessage")
+		}
+		canon, err := c14n.Canonicalize(w, c14n.Options{Method: c14n.Method{Exclusive: true}, MaxBytes: 4 * len(body)})
+		if err != nil {
+			return faults.Wrap(faults.RequestMalformed, err, "SendMessage")
+		}
+		x.rec.RequestHash = sha256.Sum256(canon)
 		x.rec.ServiceID, x.rec.RouteID, x.rec.CorrelationID = req.Info.ServiceID, req.Info.RouteID, req.Info.CorrelationID
 		return nil
 	}); err != nil {
@@ -193,7 +213,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 			x.replay, x.rec.HTTPStatus, x.rec.Sender, x.rec.MessageID, x.rec.ServiceID = existing.Response, existing.HTTPStatus, existing.Sender, existing.MessageID, existing.ServiceID
 			return nil
 		}
-		x.keyed, x.rec.Sender, x.rec.MessageID = true, sender.ID, req.Info.MessageID
+		x.rec.Sender, x.rec.MessageID = sender.ID, req.Info.MessageID
 		return nil
 	}); err != nil || x.replay != nil {
 		return nil, err
@@ -213,6 +233,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 			return faults.New(faults.SignatureMalformed, "the signed request differs from the one read")
 		}
 		req = vreq
+		x.keyed = true // the sender really sent this messageId
 		if tc, err := sender.Certificate(); err != nil {
 			return err
 		} else if tc != nil && !tc.Equal(verified.Certificate) {
@@ -287,6 +308,12 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		return err
 	})
 	return out, err
+}
+
+// transient refusals are not kept for idempotency: a retry of the same message is processed again.
+var transient = map[faults.Code]bool{
+	faults.ProviderUnavailable: true, faults.ProviderTimeout: true, faults.GatewayUnavailable: true,
+	faults.InternalError: true, faults.CertRevocationUnknown: true, faults.MessageInProgress: true,
 }
 
 // applicationSteps reads and checks the application document of the portal, con and provider
@@ -481,7 +508,7 @@ func (x *exchange) fault(fe *faults.Error) []byte {
 }
 
 func newRecord(p *Pipeline, body []byte) *msglog.Record {
-	return &msglog.Record{SessionID: ids.Session(), Received: p.Now(), RequestHash: sha256.Sum256(body), Request: body}
+	return &msglog.Record{SessionID: ids.Session(), Received: p.Now(), Request: body}
 }
 
 // readBody reads at most limit bytes of a request body.

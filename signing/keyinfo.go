@@ -8,7 +8,8 @@ import (
 )
 
 // signerCertificate finds the signer certificate in KeyInfo: a wsse:SecurityTokenReference with a
-// KeyIdentifier (X509v3, base64) or a Reference to a wsse:BinarySecurityToken in security; else
+// KeyIdentifier (X509v3, base64), a Reference to a wsse:BinarySecurityToken in security or a
+// ds:X509Data holding the certificate (as zeep and other xmlsec-based clients send it); else
 // ds:X509Data/X509Certificate, the first being the signer and the others returned as extra.
 func signerCertificate(keyInfo, security *etree.Element, cache *CertCache) (*x509.Certificate, []*x509.Certificate, error) {
 	if keyInfo == nil {
@@ -68,7 +69,7 @@ func tokenReference(str, security *etree.Element) ([]byte, error) {
 		return nil, err
 	}
 	if len(kids) != 1 {
-		return nil, fail(CodeSigNoCert, "SecurityTokenReference must hold one KeyIdentifier or Reference")
+		return nil, fail(CodeSigNoCert, "SecurityTokenReference must hold one KeyIdentifier, Reference or X509Data")
 	}
 	k := kids[0]
 	switch {
@@ -94,6 +95,8 @@ func tokenReference(str, security *etree.Element) ([]byte, error) {
 			return nil, fail(CodeSigNoCert, "token reference of ValueType %q", vt)
 		}
 		return x509Token(found[0], "BinarySecurityToken")
+	case is(k, NSDSig, "X509Data"):
+		return tokenX509Data(k)
 	}
 	return nil, fail(CodeSigNoCert, "unsupported <%s> in SecurityTokenReference", k.FullTag())
 }
@@ -112,6 +115,38 @@ func x509Token(el *etree.Element, what string) ([]byte, error) {
 	der, err := decodeBase64(el.Text())
 	if err != nil || len(der) == 0 {
 		return nil, wrap(CodeSigNoCert, err, "%s is not base64", what)
+	}
+	return der, nil
+}
+
+// tokenX509Data reads a ds:X509Data inside a wsse:SecurityTokenReference (the layout of zeep's
+// Signature plugin): exactly one X509Certificate, the signer's, and at most one X509IssuerSerial,
+// which is an unsigned hint (xmlsec may leave it empty) and is not read.
+func tokenX509Data(x509Data *etree.Element) ([]byte, error) {
+	kids, err := children(x509Data)
+	if err != nil {
+		return nil, err
+	}
+	var certs, serials []*etree.Element
+	for _, k := range kids {
+		switch {
+		case is(k, NSDSig, "X509Certificate"):
+			certs = append(certs, k)
+		case is(k, NSDSig, "X509IssuerSerial"):
+			serials = append(serials, k)
+		default:
+			return nil, fail(CodeSigNoCert, "unsupported <%s> in SecurityTokenReference/X509Data", k.FullTag())
+		}
+	}
+	if len(certs) != 1 || len(serials) > 1 {
+		return nil, fail(CodeSigNoCert, "SecurityTokenReference/X509Data must hold one X509Certificate (it holds %d) and at most one X509IssuerSerial", len(certs))
+	}
+	if len(certs[0].ChildElements()) > 0 {
+		return nil, fail(CodeSigNoCert, "elements inside X509Certificate")
+	}
+	der, err := decodeBase64(certs[0].Text())
+	if err != nil || len(der) == 0 {
+		return nil, wrap(CodeSigNoCert, err, "X509Certificate is not base64")
 	}
 	return der, nil
 }
