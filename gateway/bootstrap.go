@@ -99,3 +99,47 @@ func EnsureAdminToken(path string) (string, error) {
 	}
 	return s, nil
 }
+
+// DemoIdentity is a certificate and key created on first start for trying the channels.
+type DemoIdentity struct {
+	Name string // file prefix in the demo directory
+	Req  ca.IssueRequest
+	What string
+}
+
+// DemoIdentities are issued by EnsureDemoIdentities into DATA/demo (README lists them).
+var DemoIdentities = []DemoIdentity{
+	{"citizen", ca.IssueRequest{Kind: ca.KindIndividual, IIN: "931002451325", Name: "ИВАНОВА АЙГУЛЬ СЕРИКОВНА"}, "a citizen in ГБД ФЛ (SIGN key): signs portal applications"},
+	{"citizen-auth", ca.IssueRequest{Kind: ca.KindIndividual, Usage: ca.UsageAuth, IIN: "931002451325", Name: "ИВАНОВА АЙГУЛЬ СЕРИКОВНА"}, "the same citizen's AUTH key (refused as a signer)"},
+	{"operator", ca.IssueRequest{Kind: ca.KindOperator, IIN: "941111350315", Name: "ЖУМАБЕКОВ ЕРЛАН МАРАТОВИЧ"}, "a ЦОН operator of the State Corporation: signs con applications"},
+	{"system", ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161", CommonName: "ДЕМО ИНФОРМАЦИОННАЯ СИСТЕМА", Organization: ca.DefaultOperatorOrg}, "an information system: signs envelopes (WS-Security)"},
+}
+
+// EnsureDemoIdentities issues the demo identities that dir does not hold yet, as NAME.crt and
+// NAME.key (0600).
+func EnsureDemoIdentities(ctx context.Context, a *ca.Authority, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, d := range DemoIdentities {
+		crt, key := filepath.Join(dir, d.Name+".crt"), filepath.Join(dir, d.Name+".key")
+		if _, err := os.Stat(crt); err == nil {
+			continue
+		}
+		iss, err := a.Issue(ctx, d.Req)
+		if err != nil {
+			return fmt.Errorf("demo identity %s: %w", d.Name, err)
+		}
+		kb, err := ca.PEMPrivateKey(iss.Key)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(key, kb, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(crt, ca.PEMCertificate(iss.Certificate), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

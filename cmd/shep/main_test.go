@@ -207,7 +207,7 @@ func TestServe(t *testing.T) {
 			t.Errorf("404 without a coded JSON error: %s", b)
 		}
 	}
-	for _, f := range []string{"pki/root.crt", "store", "gateway/gateway.crt", "admin.token"} {
+	for _, f := range []string{"pki/root.crt", "store", "gateway/gateway.crt", "admin.token", "demo/citizen.crt", "demo/operator.key", "demo/system.crt"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("serve did not create %s", f)
 		}
@@ -246,6 +246,17 @@ func TestSendSenderLog(t *testing.T) {
 	if code, out, _ := send("--service", "GBDFL_UniversalServiceSync", "--sender", "smartbridge", "--password", "123", "--iin", "931002451325", "--dump"); code != 0 ||
 		!strings.Contains(out, "--- request to") || !strings.Contains(out, "wsse:Security") {
 		t.Fatalf("dump: %s", out)
+	}
+	// The portal channel with the demo identities: the citizen signs the application, the demo
+	// information system the envelope; every check passes up to routing (the regulations' services
+	// are routed by the adapters issue).
+	demo := filepath.Join(data, "demo")
+	code, out, _ = shep(t, "send", "--target", target, "--service", "AKT-1", "--sender", "portal", "--password", "portal-password",
+		"--cert", filepath.Join(demo, "system.crt"), "--key", filepath.Join(demo, "system.key"),
+		"--application", filepath.Join("..", "..", "gateway", "application", "examples", "portal.xml"),
+		"--app-cert", filepath.Join(demo, "citizen.crt"), "--app-key", filepath.Join(demo, "citizen.key"), "--json")
+	if json.Unmarshal([]byte(out), &o); code != 1 || o["status"] != "SERVICE_UNKNOWN" {
+		t.Fatalf("portal application: %d %s", code, out)
 	}
 	// Senders through the admin API (the store is the server's while it runs).
 	if code, _, errs := shep(t, "sender", "list", "--data", data); code != 1 || !strings.Contains(errs, "--server") {

@@ -108,6 +108,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := gateway.EnsureDemoIdentities(ctx, authority, filepath.Join(*data, "demo")); err != nil {
+		return err
+	}
 	db, err := store.Open(store.Options{Dir: filepath.Join(*data, "store"), Logger: log.With("component", "store")})
 	if err != nil {
 		return err
