@@ -38,7 +38,7 @@ var ctx = context.Background()
 
 // world is a gateway on loopback with its own test НУЦ, store on disk, senders and adapters.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	ca       *ca.Authority
 	url      string
 	pipe     *gateway.Pipeline
@@ -55,7 +55,7 @@ const (
 	strangerIIN  = "960101300014" // valid, not in ГБД ФЛ
 )
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t}
 	dir := t.TempDir()

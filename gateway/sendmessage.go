@@ -234,9 +234,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		req = vreq
 		x.keyed = true // the sender really sent this messageId
-		if tc, err := sender.Certificate(); err != nil {
-			return err
-		} else if tc != nil && !tc.Equal(verified.Certificate) {
+		if len(sender.TransportCert) > 0 && !bytes.Equal(sender.TransportCert, verified.Certificate.Raw) {
 			return faults.New(faults.AuthTransportCert, "signed by «%s», not by the transport certificate registered for %q",
 				verified.Certificate.Subject.CommonName, sender.ID)
 		}
@@ -334,7 +332,7 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 		if !application.Is(doc.Root()) {
 			return faults.New(faults.ApplicationInvalid, "the %s channel needs an application document ({%s}application)", sender.Channel, application.Namespace)
 		}
-		v, err := signing.VerifyEnveloped(raw, signing.Options{Limits: p.Limits, Certs: p.Certs})
+		v, err := signing.VerifyEnvelopedDocument(doc, signing.Options{Limits: p.Limits, Certs: p.Certs})
 		if err != nil {
 			return err
 		}

@@ -25,6 +25,12 @@ func VerifyEnveloped(b []byte, opts Options) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
+	return VerifyEnvelopedDocument(doc, opts)
+}
+
+// VerifyEnvelopedDocument is VerifyEnveloped on a document the caller has already read with Parse
+// (and not changed since), so that a document is parsed once.
+func VerifyEnvelopedDocument(doc *etree.Document, opts Options) (*Verified, error) {
 	sigs := signatures(doc.Root(), nil)
 	switch len(sigs) {
 	case 0:
