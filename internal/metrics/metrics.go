@@ -5,7 +5,9 @@ package metrics
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -112,12 +114,7 @@ func (c *CounterVec) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", c.n, c.help, c.n)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	keys := make([]string, 0, len(c.vals))
-	for k := range c.vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.vals)) {
 		cv := c.vals[k]
 		fmt.Fprintf(w, "%s%s %g\n", c.n, labelString(c.labels, cv.labels), cv.v)
 	}
@@ -175,12 +172,7 @@ func (h *HistogramVec) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", h.n, h.help, h.n)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	keys := make([]string, 0, len(h.vals))
-	for k := range h.vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h.vals)) {
 		hv := h.vals[k]
 		names := append(append([]string(nil), h.labels...), "le")
 		for i, b := range h.bounds {

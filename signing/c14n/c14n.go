@@ -516,52 +516,26 @@ func hasScheme(uri string) bool {
 	return false
 }
 
-func escapeText(b *bytes.Buffer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(esc)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
-}
+func escapeText(b *bytes.Buffer, s string) { escape(b, s, &textEscape) }
 
-func escapeAttr(b *bytes.Buffer, s string) {
+func escapeAttr(b *bytes.Buffer, s string) { escape(b, s, &attrEscape) }
+
+// textEscape and attrEscape are what Canonical XML replaces in text and in attribute values
+// (read-only tables, indexed by byte).
+var (
+	textEscape = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}
+	attrEscape = [256]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"}
+)
+
+// escape writes s to b with the bytes that esc names replaced.
+func escape(b *bytes.Buffer, s string, esc *[256]string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '"':
-			esc = "&quot;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
+		if r := esc[s[i]]; r != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(r)
+			last = i + 1
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(esc)
-		last = i + 1
 	}
 	b.WriteString(s[last:])
 }
