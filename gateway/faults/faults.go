@@ -68,6 +68,8 @@ const (
 	ProviderUnavailable   Code = "PROVIDER_UNAVAILABLE"
 	ProviderTimeout       Code = "PROVIDER_TIMEOUT"
 	ProviderBadResponse   Code = "PROVIDER_BAD_RESPONSE"
+	ProviderFault         Code = "PROVIDER_FAULT"
+	ServiceNotElectronic  Code = "SERVICE_NOT_ELECTRONIC"
 	RequestMalformed      Code = "REQUEST_MALFORMED"
 	RequestTooLarge       Code = "REQUEST_TOO_LARGE"
 	ApplicationInvalid    Code = "APPLICATION_INVALID"
@@ -101,10 +103,12 @@ var table = []Entry{
 	{ENISNoPowerOfAttorney, FamilyENIS, "Невозможность получения данных в связи с отсутствием данных доверенности в ЕНИС", true, "no valid notarised power of attorney for this representative and service"},
 	{ServiceUnknown, FamilyRouting, "Сервис не найден в реестре взаимодействий ШЭП", true, "unknown serviceId"},
 	{RouteUnknown, FamilyRouting, "Маршрут не найден в реестре взаимодействий ШЭП", true, "unknown routeId for this service"},
+	{ServiceNotElectronic, FamilyRouting, "Услуга оказывается только в бумажной форме, без участия ШЭП", true, "the service is in the catalogue but has no gateway leg (paper only)"},
 	{ChannelNotAllowed, FamilyRouting, "Услуга не оказывается по данному каналу", true, "the service is not available through this sender's channel"},
 	{ProviderUnavailable, FamilyProvider, "Информационная система услугодателя недоступна", false, "the provider system could not be reached or failed"},
 	{ProviderTimeout, FamilyProvider, "Истекло время ожидания ответа информационной системы услугодателя", false, "the provider did not answer in time"},
 	{ProviderBadResponse, FamilyProvider, "Ответ информационной системы услугодателя не прошёл проверку", false, "the provider's answer is malformed or its signature does not verify"},
+	{ProviderFault, FamilyProvider, "Информационная система услугодателя вернула ошибку", false, "the provider answered with a signed SOAP fault; its code is in subError"},
 	{RequestMalformed, FamilyRequest, "Сообщение не соответствует формату ШЭП", true, "not well-formed XML, not SOAP, or not the SyncChannel contract"},
 	{RequestTooLarge, FamilyRequest, "Размер сообщения превышает допустимый", true, "the message exceeds the size, depth or element limits"},
 	{ApplicationInvalid, FamilyRequest, "Заявление не соответствует установленной форме", true, "the application document does not follow its schema"},
