@@ -23,8 +23,10 @@ type Request struct {
 	Info               syncchannel.RequestInfo
 	// Data is requestData/data as signed (typed XML or an escaped document).
 	Data *etree.Element
-	// Application is the parsed application document, when the request carries one.
+	// Application is the parsed application document, when the request carries one, and
+	// Document the signed document itself, as received.
 	Application *application.Application
+	Document    []byte
 	// Signer is who signed the business document (or the envelope, when there is no document).
 	Signer *certs.Identity
 }

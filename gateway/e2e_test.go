@@ -18,6 +18,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/shep-kz/shep/adapters"
+	"github.com/shep-kz/shep/adapters/builtin"
 	"github.com/shep-kz/shep/adapters/enis"
 	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/certs/ca"
@@ -47,6 +48,9 @@ type world struct {
 	verifier *validate.Validator // checks the gateway's own signatures on responses
 	senders  *participants.Registry
 	adapted  atomic.Int32 // requests that reached the test adapters
+	set      *builtin.Set // the built-in providers, registries and catalogue (newServiceWorld)
+	base     string       // the server's root URL
+	dir      string
 }
 
 const (
@@ -55,10 +59,18 @@ const (
 	strangerIIN  = "960101300014" // valid, not in ГБД ФЛ
 )
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB) *world { return newWorldWith(t, nil) }
+
+// newServiceWorld is a world whose gateway routes the catalogue's services to the built-in
+// provider systems, with the registries and remote providers (serve's wiring), configured by o
+// (DB, CA, keys and directories are filled in).
+func newServiceWorld(t testing.TB, o builtin.Options) *world { return newWorldWith(t, &o) }
+
+func newWorldWith(t testing.TB, bo *builtin.Options) *world {
 	t.Helper()
 	w := &world{t: t}
 	dir := t.TempDir()
+	w.dir = dir
 	w.ca = testpki.NewCA(t, ca.Options{Dir: filepath.Join(dir, "pki")})
 	db, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 	if err != nil {
@@ -113,12 +125,30 @@ func newWorld(t testing.TB) *world {
 	w.pipe = &gateway.Pipeline{Senders: w.senders, Log: w.log, Validator: tr.Validator, Router: router, Persons: persons, Powers: enis.Demo(),
 		Identity: id, CONBIN: ca.DefaultOperatorBIN, ProviderTimeout: 300 * time.Millisecond, Limits: signing.Limits{MaxBytes: 1 << 20},
 		Certs: signing.NewCertCache(0), Now: time.Now, Logger: discard(), Metrics: gateway.NewMetrics()}
-	srv, err := gateway.New(gateway.Options{CA: w.ca, Store: db, Pipeline: w.pipe, CRLs: tr.CRLs, AdminToken: "admin-token", MaxBody: 1 << 20})
+	opts := gateway.Options{CA: w.ca, Store: db, Pipeline: w.pipe, CRLs: tr.CRLs, AdminToken: "admin-token", MaxBody: 1 << 20}
+	if bo != nil {
+		bo.DB, bo.CA, bo.Key, bo.Cert, bo.Validator = db, w.ca, id.Key, id.Certificate, tr.Validator
+		bo.OfficialsDir, bo.Logger = filepath.Join(dir, "officials"), discard()
+		if w.set, err = builtin.Build(ctx, *bo); err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		if err := w.set.Start(sctx); err != nil {
+			t.Fatal(err)
+		}
+		w.pipe.Router, w.pipe.Catalogue, w.pipe.Remote, w.pipe.Faults = w.set.Router, w.set.Catalogue, w.set.Remote, w.set.Faults
+		w.pipe.Queries = w.set.Queries()
+		w.pipe.Persons, w.pipe.Powers, w.pipe.ProviderTimeout = w.set.Persons, w.set.Powers, 2*time.Second
+		opts.AdminRoutes, opts.Catalogue = w.set.AdminRoutes(), w.set.Catalogue
+	}
+	srv, err := gateway.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
+	w.base = hs.URL
 	w.url = hs.URL + "/bip-sync-wss-gost/"
 	return w
 }

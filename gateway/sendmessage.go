@@ -11,12 +11,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 
 	"github.com/shep-kz/shep/adapters"
+	"github.com/shep-kz/shep/adapters/catalogue"
 	"github.com/shep-kz/shep/adapters/enis"
 	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/certs"
@@ -49,9 +51,23 @@ type Pipeline struct {
 	Log       *msglog.Log
 	Validator *validate.Validator
 	Router    *adapters.Router
-	Persons   gbdfl.Registry
-	Powers    enis.Registry
-	Identity  Identity
+	// Catalogue holds the regulations' services: their channels, registries and targets. Its
+	// services need an application document; others (registries, remote providers' own) do not.
+	Catalogue *catalogue.Catalogue
+	// Remote, when set, routes the services of registered remote provider systems (before Router).
+	Remote interface {
+		Route(ctx context.Context, serviceID string) (adapters.Adapter, bool, error)
+	}
+	// Queries are services answered without an application document on every channel (e.g. the
+	// status of an application); the portal, con and provider channels need one for all others.
+	Queries []string
+	// Faults, when set, can force "no data" from the registries (fault injection for testers).
+	Faults interface {
+		NoData(adapter, service string) bool
+	}
+	Persons  gbdfl.Registry
+	Powers   enis.Registry
+	Identity Identity
 	// CONBIN is the БИН of the ЦОН organisation, whose employees sign on the con channel.
 	CONBIN string
 	// ProviderTimeout bounds an adapter's answer (default 30 s, as X-Road's client-timeout).
@@ -260,13 +276,30 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	areq := &adapters.Request{ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
 		SessionID: x.rec.SessionID, Info: req.Info, Data: req.Data, Signer: transport.Identity}
-	if sender.Channel != participants.ChannelSystem {
-		if err := x.applicationSteps(ctx, sender, areq); err != nil {
+	var svc *catalogue.Service
+	if p.Catalogue != nil {
+		svc, _ = p.Catalogue.Service(req.Info.ServiceID)
+	}
+	if svc != nil || sender.Channel != participants.ChannelSystem && !slices.Contains(p.Queries, req.Info.ServiceID) {
+		if err := x.applicationSteps(ctx, sender, svc, areq); err != nil {
 			return nil, err
 		}
 	}
 	var adapter adapters.Adapter
 	if err := x.step("route", func() (err error) {
+		if p.Remote != nil {
+			a, ok, err := p.Remote.Route(ctx, req.Info.ServiceID)
+			if err != nil {
+				return faults.Wrap(faults.GatewayUnavailable, err, "provider registry")
+			}
+			if ok {
+				adapter = a
+				return nil
+			}
+		}
+		if svc != nil && !svc.Gatewayed() {
+			return faults.New(faults.ServiceNotElectronic, "%s «%s» is provided on paper only", svc.ID, svc.NameRU)
+		}
 		adapter, err = p.Router.Route(req.Info.ServiceID, req.Info.RouteID)
 		if errors.Is(err, adapters.ErrNoRoute) {
 			if req.Info.RouteID != "" && p.Router.Knows(req.Info.ServiceID) {
@@ -292,6 +325,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		case errors.Is(err, context.DeadlineExceeded) || cctx.Err() != nil && ctx.Err() == nil:
 			return faults.Wrap(faults.ProviderTimeout, err, "no answer within %s", p.ProviderTimeout)
 		default:
+			p.Logger.WarnContext(ctx, "provider failed", "session_id", x.rec.SessionID, "service", req.Info.ServiceID, "err", err)
 			return faults.Wrap(faults.ProviderUnavailable, err, "service %q", req.Info.ServiceID)
 		}
 	}); err != nil {
@@ -315,9 +349,26 @@ var transient = map[faults.Code]bool{
 }
 
 // applicationSteps reads and checks the application document of the portal, con and provider
-// channels: its signature, the ИИН match and the channel's rules, and (con) the registries.
-func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Sender, areq *adapters.Request) error {
+// channels: the channels the regulations give the service (svc, nil for a service outside the
+// catalogue), the document's signature, the ИИН match and the channel's rules, and (con) the
+// registries.
+func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Sender, svc *catalogue.Service, areq *adapters.Request) error {
 	p := x.p
+	if svc != nil {
+		if err := x.step("channel", func() error {
+			if !svc.Gatewayed() {
+				return faults.New(faults.ServiceNotElectronic, "%s «%s» is provided on paper only", svc.ID, svc.NameRU)
+			}
+			ch, ok := svc.Channel(string(sender.Channel))
+			if sender.Channel == participants.ChannelSystem || !ok || !ch.Electronic {
+				return faults.New(faults.ChannelNotAllowed, "%s «%s» is not provided through ШЭП on the %s channel (electronic channels: %s)",
+					svc.ID, svc.NameRU, sender.Channel, strings.Join(svc.ElectronicChannels(), ", "))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 	var appEl *etree.Element
 	var signer *certs.Identity
 	if err := x.step("document", func() error {
@@ -340,7 +391,7 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 		if err != nil {
 			return err
 		}
-		appEl, signer = v.Element, verdict.Identity
+		appEl, signer, areq.Document = v.Element, verdict.Identity, raw
 		return nil
 	}); err != nil {
 		return err
@@ -389,12 +440,20 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 		return nil
 	}
 	return x.step("registries", func() error {
+		if p.Faults != nil && p.Faults.NoData("gbdfl", areq.ServiceID) {
+			return faults.New(faults.GBDFLNoData, "ИИН %s (injected)", app.Applicant.IIN)
+		}
 		if _, ok, err := p.Persons.Person(ctx, app.Applicant.IIN); err != nil {
 			return faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
 		} else if !ok {
 			return faults.New(faults.GBDFLNoData, "ИИН %s", app.Applicant.IIN)
 		}
-		if r := app.Representative; r != nil {
+		// ЕНИС is consulted where the regulations say so (services.md K9, §7.4); a service outside
+		// the catalogue checks every representative.
+		if r := app.Representative; r != nil && (svc == nil || svc.HasRegistry("enis")) {
+			if p.Faults != nil && p.Faults.NoData("enis", areq.ServiceID) {
+				return faults.New(faults.ENISNoPowerOfAttorney, "power of attorney %q (injected)", r.PowerOfAttorney)
+			}
 			if _, ok, err := p.Powers.Find(ctx, r.PowerOfAttorney, app.Applicant.IIN, r.IIN, areq.ServiceID, p.Now()); err != nil {
 				return faults.Wrap(faults.ProviderUnavailable, err, "ЕНИС")
 			} else if !ok {

@@ -31,6 +31,11 @@ type Options struct {
 	CRLs CRLHealth
 	// AdminToken protects /admin (Authorization: Bearer TOKEN); empty disables the admin API.
 	AdminToken string
+	// AdminRoutes mount further admin endpoints (registries, providers, cases, faults) on the
+	// token-protected /admin router.
+	AdminRoutes []func(*mux.Router)
+	// Catalogue, when set, is served at GET /api/services.
+	Catalogue any
 	// MaxBody bounds a request body (default 8 MiB).
 	MaxBody int
 	// ShutdownTimeout bounds the graceful shutdown (default 10 s).
@@ -79,7 +84,16 @@ func New(opts Options) (*Server, error) {
 		s.router.HandleFunc("/metrics", s.metrics).Methods(http.MethodGet)
 		s.router.HandleFunc("/schemas/application.xsd", s.applicationXSD).Methods(http.MethodGet)
 		if opts.AdminToken != "" {
-			s.registerAdmin(s.router.PathPrefix("/admin").Subrouter())
+			admin := s.router.PathPrefix("/admin").Subrouter()
+			s.registerAdmin(admin)
+			for _, f := range opts.AdminRoutes {
+				f(admin)
+			}
+		}
+		if opts.Catalogue != nil {
+			s.router.HandleFunc("/api/services", func(w http.ResponseWriter, r *http.Request) {
+				jsonhttp.Write(w, http.StatusOK, opts.Catalogue)
+			}).Methods(http.MethodGet)
 		}
 	}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

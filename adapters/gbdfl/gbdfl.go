@@ -5,7 +5,6 @@ package gbdfl
 import (
 	"context"
 	"fmt"
-	"github.com/shep-kz/shep/internal/ids"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/shep-kz/shep/adapters"
 	"github.com/shep-kz/shep/gateway/faults"
 	"github.com/shep-kz/shep/gateway/syncchannel"
+	"github.com/shep-kz/shep/internal/ids"
 )
 
 // ServiceID is the ГБД ФЛ lookup service of ШЭП.
@@ -23,23 +23,41 @@ const ServiceID = "GBDFL_UniversalServiceSync"
 // NS is the namespace of the service's typed data (cs:Request, cs:Response).
 const NS = "http://message.persistence.interactive.nat"
 
-// Document is an identity document.
+// Document is an identity document. In JSON the dates are "YYYY-MM-DD"; Expires is omitted when
+// the document does not expire (a birth certificate).
 type Document struct {
-	Type, Number, IssuedBy string
-	Issued, Expires        time.Time
+	Type     string    `json:"type"`
+	Number   string    `json:"number"`
+	IssuedBy string    `json:"issued_by"`
+	Issued   time.Time `json:"issued"`
+	Expires  time.Time `json:"expires,omitzero"`
 }
 
-// Person is a record of ГБД ФЛ.
+// Person is a record of ГБД ФЛ. In JSON the field names are snake_case and the dates "YYYY-MM-DD"
+// (see MarshalJSON); decoding refuses unknown fields.
 type Person struct {
-	IIN                       string
-	Surname, Name, Patronymic string
-	BirthDate                 time.Time
-	Female                    bool
-	Nationality, Citizenship  string
-	BirthPlace, RegAddress    string
-	Deceased                  bool
-	DeathDate                 time.Time
-	Documents                 []Document
+	IIN         string    `json:"iin"`
+	Surname     string    `json:"surname"`
+	Name        string    `json:"name"`
+	Patronymic  string    `json:"patronymic,omitempty"`
+	BirthDate   time.Time `json:"birth_date"`
+	Female      bool      `json:"female"`
+	Nationality string    `json:"nationality,omitempty"`
+	Citizenship string    `json:"citizenship,omitempty"`
+	BirthPlace  string    `json:"birth_place,omitempty"`
+	RegAddress  string    `json:"reg_address,omitempty"`
+	// Region is the oblast or city of the registration address: AKT, ZKO, KRG, AKM, ALM, AST, …
+	Region    string    `json:"region,omitempty"`
+	Deceased  bool      `json:"deceased,omitempty"`
+	DeathDate time.Time `json:"death_date,omitzero"`
+	// Family links: the ИИН of the mother, the father and the spouse, when known.
+	MotherIIN string     `json:"mother_iin,omitempty"`
+	FatherIIN string     `json:"father_iin,omitempty"`
+	SpouseIIN string     `json:"spouse_iin,omitempty"`
+	Documents []Document `json:"documents,omitempty"`
+	// Test marks a НУЦ test identity (IIN123456789011): its ИИН need only be 12 digits, and the
+	// birth date and sex are not checked against it.
+	Test bool `json:"test,omitempty"`
 }
 
 // Registry finds persons by ИИН.
@@ -85,22 +103,46 @@ func date(s string) time.Time {
 	return t
 }
 
-// Demo is a small built-in population: the ИИН used in the regulations' examples and tests, and
-// НУЦ's test identity.
-func Demo() *Memory {
-	return NewMemory(
-		&Person{IIN: "931002451325", Surname: "ИВАНОВА", Name: "АЙГУЛЬ", Patronymic: "СЕРИКОВНА", BirthDate: date("1993-10-02"), Female: true,
+// ИИН of Demo persons that tests use.
+const (
+	// DemoChildIIN is ИВАНОВА АЙГУЛЬ's son (born 2016-05-23), a disabled child for the home
+	// education services (AKT-6, ZKO-9, ALM-2).
+	DemoChildIIN = "160523501741"
+	// DemoDeceasedIIN is a deceased person (died 2024-11-20).
+	DemoDeceasedIIN = "520315301742"
+)
+
+// Demo is a small built-in population: the ИИН used in the regulations' examples and tests,
+// НУЦ's test identity, ИВАНОВА's child and a deceased person.
+func Demo() *Memory { return NewMemory(DemoPersons()...) }
+
+// DemoPersons returns fresh copies of Demo's persons.
+func DemoPersons() []*Person {
+	return []*Person{
+		{IIN: "931002451325", Surname: "ИВАНОВА", Name: "АЙГУЛЬ", Patronymic: "СЕРИКОВНА", BirthDate: date("1993-10-02"), Female: true,
 			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, АКТЮБИНСКАЯ ОБЛАСТЬ, Г. АКТОБЕ",
-			RegAddress: "КАЗАХСТАН, АКТЮБИНСКАЯ ОБЛАСТЬ, Г. АКТОБЕ, УЛ. АБАЯ, Д. 1, КВ. 2",
-			Documents:  []Document{{Type: "УДОСТОВЕРЕНИЕ РК", Number: "012345678", IssuedBy: "МВД РК", Issued: date("2019-05-10"), Expires: date("2029-05-09")}}},
-		&Person{IIN: "660427402182", Surname: "АХМЕТОВА", Name: "ГУЛЬНАРА", Patronymic: "БОЛАТОВНА", BirthDate: date("1966-04-27"), Female: true,
+			RegAddress: "КАЗАХСТАН, АКТЮБИНСКАЯ ОБЛАСТЬ, Г. АКТОБЕ, УЛ. АБАЯ, Д. 1, КВ. 2", Region: "AKT",
+			Documents: []Document{{Type: "УДОСТОВЕРЕНИЕ РК", Number: "012345678", IssuedBy: "МВД РК", Issued: date("2019-05-10"), Expires: date("2029-05-09")}}},
+		{IIN: "660427402182", Surname: "АХМЕТОВА", Name: "ГУЛЬНАРА", Patronymic: "БОЛАТОВНА", BirthDate: date("1966-04-27"), Female: true,
 			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, ЗАПАДНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ, Г. УРАЛЬСК",
-			RegAddress: "КАЗАХСТАН, ЗАПАДНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ, Г. УРАЛЬСК, УЛ. ДОСТЫК, Д. 10"},
-		&Person{IIN: "941111350315", Surname: "ЖУМАБЕКОВ", Name: "ЕРЛАН", Patronymic: "МАРАТОВИЧ", BirthDate: date("1994-11-11"),
-			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, Г. АЛМАТЫ", RegAddress: "КАЗАХСТАН, Г. АЛМАТЫ, ПР. АЛЬ-ФАРАБИ, Д. 77"},
-		&Person{IIN: "123456789011", Surname: "ТЕСТОВ", Name: "ТЕСТ", Patronymic: "ТЕСТОВИЧ", BirthDate: date("1990-01-01"),
-			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, Г. АСТАНА", RegAddress: "КАЗАХСТАН, Г. АСТАНА"},
-	)
+			RegAddress: "КАЗАХСТАН, ЗАПАДНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ, Г. УРАЛЬСК, УЛ. ДОСТЫК, Д. 10", Region: "ZKO"},
+		{IIN: "941111350315", Surname: "ЖУМАБЕКОВ", Name: "ЕРЛАН", Patronymic: "МАРАТОВИЧ", BirthDate: date("1994-11-11"),
+			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, Г. АЛМАТЫ", RegAddress: "КАЗАХСТАН, Г. АЛМАТЫ, ПР. АЛЬ-ФАРАБИ, Д. 77",
+			Region: "ALM"},
+		{IIN: "123456789011", Surname: "ТЕСТОВ", Name: "ТЕСТ", Patronymic: "ТЕСТОВИЧ", BirthDate: date("1990-01-01"),
+			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, Г. АСТАНА", RegAddress: "КАЗАХСТАН, Г. АСТАНА", Region: "AST",
+			Test: true},
+		{IIN: DemoChildIIN, Surname: "ИВАНОВ", Name: "ДАНИЯЛ", Patronymic: "АРМАНОВИЧ", BirthDate: date("2016-05-23"),
+			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, АКТЮБИНСКАЯ ОБЛАСТЬ, Г. АКТОБЕ",
+			RegAddress: "КАЗАХСТАН, АКТЮБИНСКАЯ ОБЛАСТЬ, Г. АКТОБЕ, УЛ. АБАЯ, Д. 1, КВ. 2", Region: "AKT", MotherIIN: "931002451325",
+			Documents: []Document{{Type: "СВИДЕТЕЛЬСТВО О РОЖДЕНИИ", Number: "1604512", IssuedBy: "ОТДЕЛ РЕГИСТРАЦИИ АКТОВ ГРАЖДАНСКОГО СОСТОЯНИЯ Г. АКТОБЕ",
+				Issued: date("2016-06-02")}}},
+		{IIN: DemoDeceasedIIN, Surname: "ОМАРОВ", Name: "КАНАТ", Patronymic: "ЕРЖАНОВИЧ", BirthDate: date("1952-03-15"),
+			Nationality: "КАЗАХ", Citizenship: "КАЗАХСТАН", BirthPlace: "КАЗАХСТАН, ЗАПАДНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ, Г. УРАЛЬСК",
+			RegAddress: "КАЗАХСТАН, ЗАПАДНО-КАЗАХСТАНСКАЯ ОБЛАСТЬ, Г. УРАЛЬСК, УЛ. КУРМАНГАЗЫ, Д. 45, КВ. 12", Region: "ZKO",
+			Deceased: true, DeathDate: date("2024-11-20"),
+			Documents: []Document{{Type: "УДОСТОВЕРЕНИЕ РК", Number: "035118264", IssuedBy: "МВД РК", Issued: date("2017-08-14"), Expires: date("2027-08-13")}}},
+	}
 }
 
 // Adapter serves GBDFL_UniversalServiceSync from a Registry.
@@ -199,6 +241,11 @@ func writePerson(el *etree.Element, p *Person) {
 	}
 	el.CreateElement("birthPlace").SetText(p.BirthPlace)
 	el.CreateElement("regAddress").SetText(p.RegAddress)
+	for _, l := range []struct{ name, iin string }{{"motherIin", p.MotherIIN}, {"fatherIin", p.FatherIIN}, {"spouseIin", p.SpouseIIN}} {
+		if l.iin != "" {
+			el.CreateElement(l.name).SetText(l.iin)
+		}
+	}
 	if len(p.Documents) > 0 {
 		docs := el.CreateElement("documents")
 		for _, doc := range p.Documents {
@@ -207,7 +254,9 @@ func writePerson(el *etree.Element, p *Person) {
 			de.CreateElement("number").SetText(doc.Number)
 			de.CreateElement("issueOrganization").SetText(doc.IssuedBy)
 			de.CreateElement("beginDate").SetText(doc.Issued.Format(time.DateOnly))
-			de.CreateElement("endDate").SetText(doc.Expires.Format(time.DateOnly))
+			if !doc.Expires.IsZero() {
+				de.CreateElement("endDate").SetText(doc.Expires.Format(time.DateOnly))
+			}
 		}
 	}
 }

@@ -34,11 +34,24 @@ func (a *adminFlags) register(fs *flag.FlagSet, data *string, e *env) {
 
 // call performs an admin API request and decodes the JSON answer into out.
 func (a *adminFlags) call(ctx context.Context, method, path string, in, out any) error {
+	b, err := a.do(ctx, method, path, in)
+	if err != nil || out == nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// raw GETs path and returns the answer's bytes (e.g. a signed XML document).
+func (a *adminFlags) raw(ctx context.Context, path string) ([]byte, error) {
+	return a.do(ctx, http.MethodGet, path, nil)
+}
+
+func (a *adminFlags) do(ctx context.Context, method, path string, in any) ([]byte, error) {
 	tok := *a.token
 	if tok == "" {
 		b, err := os.ReadFile(filepath.Join(*a.data, "admin.token"))
 		if err != nil {
-			return fmt.Errorf("no admin token: give --token or $SHEP_ADMIN_TOKEN (%v)", err)
+			return nil, fmt.Errorf("no admin token: give --token or $SHEP_ADMIN_TOKEN (%v)", err)
 		}
 		tok = strings.TrimSpace(string(b))
 	}
@@ -46,19 +59,19 @@ func (a *adminFlags) call(ctx context.Context, method, path string, in, out any)
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*a.server, "/")+path, body)
 	if err != nil {
-		return fmt.Errorf("%w: --server: %v", errUsage, err)
+		return nil, fmt.Errorf("%w: --server: %v", errUsage, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -67,14 +80,11 @@ func (a *adminFlags) call(ctx context.Context, method, path string, in, out any)
 			Error struct{ Code, Message string } `json:"error"`
 		}
 		if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-			return fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
+			return nil, fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
 		}
-		return fmt.Errorf("HTTP %s", resp.Status)
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
 	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
+	return b, nil
 }
 
 // openSenders opens the data dir's sender registry; close releases the store.

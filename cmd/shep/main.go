@@ -39,6 +39,11 @@ func commands() []command {
 		{"send", "build, sign and send a SendMessage to a gateway, and show the answer", runSend},
 		{"sender", "manage the gateway's senders: sender add|list|remove", runSender},
 		{"log", "query the message log: log [filters] | log show SESSION", runLog},
+		{"registry", "ГБД ФЛ and ЕНИС: registry gbdfl|enis get|put|delete|list|import|export|generate", runRegistry},
+		{"case", "the provider specialist's desk: case list|show|take|extend|complete|refuse|result", runCase},
+		{"provider", "remote provider systems: provider add|list|remove", runProvider},
+		{"provider-example", "run the example remote provider system (for provider teams)", runProviderExample},
+		{"fault", "fault injection for testers: fault set|list|clear", runFault},
 	}
 }
 
@@ -88,7 +93,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "shep — emulator of Kazakhstan's e-government gateway (ШЭП / SmartBridge)")
 	fmt.Fprintln(w, "\nUsage: shep COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nCommands that use a data dir take --data DIR (default ./shep-data, or $SHEP_DATA). `shep COMMAND -h` for its flags.")
 }

@@ -248,15 +248,33 @@ func TestSendSenderLog(t *testing.T) {
 		t.Fatalf("dump: %s", out)
 	}
 	// The portal channel with the demo identities: the citizen signs the application, the demo
-	// information system the envelope; every check passes up to routing (the regulations' services
-	// are routed by the adapters issue).
+	// information system the envelope; «Рынок труда» registers it («поступившие») and decides
+	// later (half of the five working days, a working day per minute).
 	demo := filepath.Join(data, "demo")
 	code, out, _ = shep(t, "send", "--target", target, "--service", "AKT-1", "--sender", "portal", "--password", "portal-password",
 		"--cert", filepath.Join(demo, "system.crt"), "--key", filepath.Join(demo, "system.key"),
 		"--application", filepath.Join("..", "..", "gateway", "application", "examples", "portal.xml"),
-		"--app-cert", filepath.Join(demo, "citizen.crt"), "--app-key", filepath.Join(demo, "citizen.key"), "--json")
-	if json.Unmarshal([]byte(out), &o); code != 1 || o["status"] != "SERVICE_UNKNOWN" {
+		"--app-cert", filepath.Join(demo, "citizen.crt"), "--app-key", filepath.Join(demo, "citizen.key"))
+	number := regexp.MustCompile(`AKT-1-\d{8}-\d{6}`).FindString(out)
+	if code != 0 || !strings.Contains(out, "SCSS001") || !strings.Contains(out, "поступившие") || number == "" {
 		t.Fatalf("portal application: %d %s", code, out)
+	}
+	// The specialist's desk sees it and can take it into work.
+	if code, out, errs := shep(t, "case", "list", "--data", data, "--server", base, "--open"); code != 0 || !strings.Contains(out, number) {
+		t.Fatalf("case list: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := shep(t, "case", "take", "--data", data, "--server", base, "--actor", "ДЖАКУПОВА Д.", number); code != 0 || !strings.Contains(out, "в работе") {
+		t.Fatalf("case take: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := shep(t, "case", "complete", "--data", data, "--server", base, "--actor", "ДЖАКУПОВА Д.", number); code != 0 || !strings.Contains(out, "исполненные") {
+		t.Fatalf("case complete: %d %s %s", code, out, errs)
+	}
+	resultFile := filepath.Join(dir, "result.xml")
+	if code, _, errs := shep(t, "case", "result", "--data", data, "--server", base, "-o", resultFile, number); code != 0 {
+		t.Fatalf("case result: %s", errs)
+	}
+	if code, out, errs := shep(t, "verify", "--data", data, resultFile); code != 0 || !strings.Contains(out, "valid") {
+		t.Fatalf("verify the result: %d %s %s", code, out, errs)
 	}
 	// Senders through the admin API (the store is the server's while it runs).
 	if code, _, errs := shep(t, "sender", "list", "--data", data); code != 1 || !strings.Contains(errs, "--server") {

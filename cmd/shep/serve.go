@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/shep-kz/shep/adapters"
-	"github.com/shep-kz/shep/adapters/enis"
-	"github.com/shep-kz/shep/adapters/gbdfl"
+	"github.com/shep-kz/shep/adapters/builtin"
+	"github.com/shep-kz/shep/adapters/provider"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/revocation"
 	"github.com/shep-kz/shep/certs/trust"
@@ -40,13 +40,16 @@ type serveConfig struct {
 	TestIdentities  bool     `json:"test_identities"`
 	CONBIN          string   `json:"con_bin"`
 	MaxBody         int      `json:"max_body"`
+	DayLength       string   `json:"day_length"`
+	Systems         []string `json:"systems"`
+	Population      int      `json:"population"`
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body)")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body, day_length, systems, population)")
 	var c serveConfig
-	var trustCA, crls listFlag
+	var trustCA, crls, systems listFlag
 	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of /pki for new certificates (default http://ADDR/pki)")
 	fs.StringVar(&c.LogLevel, "log-level", "", "debug|info|warn|error (default info; $SHEP_LOG_LEVEL)")
@@ -58,12 +61,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&c.TestIdentities, "test-identities", false, "accept НУЦ test ИИН/БИН failing the checksum (IIN123456789011)")
 	fs.StringVar(&c.CONBIN, "con-bin", "", "БИН of the ЦОН organisation whose employees sign on the con channel (default "+ca.DefaultOperatorBIN+")")
 	fs.IntVar(&c.MaxBody, "max-body", 0, "largest request body in bytes (default 8 MiB)")
+	fs.StringVar(&c.DayLength, "day-length", "", "real duration of one day of regulation time (default 1m: a working day per minute; 24h: real time)")
+	fs.Var(&systems, "system", "how a built-in provider system decides: NAME=auto[:DELAY] or NAME=manual, DELAY a duration (0s: at once) or a share of the service's decision limit (default 50%); NAME labour-market, e-sobes or rshep (repeatable)")
+	fs.IntVar(&c.Population, "population", -1, "generated persons loaded into an empty ГБД ФЛ on first start (default 5000)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	c.TrustCA, c.CRL = trustCA, crls
+	c.TrustCA, c.CRL, c.Systems = trustCA, crls, systems
 	if err := c.fill(*cfgFile, e.getenv, set); err != nil {
 		return err
 	}
@@ -74,6 +80,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	providerTimeout, err := time.ParseDuration(c.ProviderTimeout)
 	if err != nil {
 		return fmt.Errorf("%w: provider-timeout: %v", errUsage, err)
+	}
+	dayLength, err := time.ParseDuration(c.DayLength)
+	if err != nil || dayLength <= 0 {
+		return fmt.Errorf("%w: day-length %q: want a positive duration", errUsage, c.DayLength)
+	}
+	sysCfg, err := parseSystems(c.Systems)
+	if err != nil {
+		return err
 	}
 	log, err := newLogger(e.stderr, c.LogLevel, c.LogFormat)
 	if err != nil {
@@ -146,10 +160,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	go refreshLoop(ctx, tr, time.Minute)
 
-	persons, powers := gbdfl.Demo(), enis.Demo()
-	router := adapters.NewRouter()
-	router.Handle(gbdfl.ServiceID, &gbdfl.Adapter{Registry: persons})
-	pipe := &gateway.Pipeline{Senders: senders, Log: mlog, Validator: tr.Validator, Router: router, Persons: persons, Powers: powers,
+	adapterSet, err := builtin.Build(ctx, builtin.Options{DB: db, CA: authority, OfficialsDir: filepath.Join(*data, "officials"), Key: identity.Key,
+		Cert: identity.Certificate, Validator: tr.Validator, DayLength: dayLength, Systems: sysCfg, Population: c.Population, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer adapterSet.Close(context.WithoutCancel(ctx))
+	if err := adapterSet.Start(ctx); err != nil {
+		return err
+	}
+	pipe := &gateway.Pipeline{Senders: senders, Log: mlog, Validator: tr.Validator, Router: adapterSet.Router, Catalogue: adapterSet.Catalogue,
+		Remote: adapterSet.Remote, Faults: adapterSet.Faults, Queries: adapterSet.Queries(), Persons: adapterSet.Persons, Powers: adapterSet.Powers,
 		Identity: identity, CONBIN: c.CONBIN, ProviderTimeout: providerTimeout,
 		Limits: signing.Limits{MaxBytes: c.MaxBody}, Certs: signing.NewCertCache(0), Now: time.Now, Logger: log, Metrics: gateway.NewMetrics()}
 	token := e.getenv("SHEP_ADMIN_TOKEN")
@@ -158,7 +179,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	srv, err := gateway.New(gateway.Options{CA: authority, Store: db, Logger: log, Pipeline: pipe, CRLs: tr.CRLs, AdminToken: token, MaxBody: c.MaxBody})
+	srv, err := gateway.New(gateway.Options{CA: authority, Store: db, Logger: log, Pipeline: pipe, CRLs: tr.CRLs, AdminToken: token, MaxBody: c.MaxBody,
+		AdminRoutes: adapterSet.AdminRoutes(), Catalogue: adapterSet.Catalogue})
 	if err != nil {
 		return err
 	}
@@ -216,6 +238,23 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	pick(&c.Retention, "retention", "SHEP_RETENTION", f.Retention, "720h")
 	pick(&c.ProviderTimeout, "provider-timeout", "SHEP_PROVIDER_TIMEOUT", f.ProviderTimeout, "30s")
 	pick(&c.CONBIN, "con-bin", "SHEP_CON_BIN", f.CONBIN, ca.DefaultOperatorBIN)
+	pick(&c.DayLength, "day-length", "SHEP_DAY_LENGTH", f.DayLength, "1m")
+	if !set["system"] {
+		c.Systems = f.Systems
+	}
+	if !set["population"] {
+		c.Population = f.Population
+		if v := getenv("SHEP_POPULATION"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%w: SHEP_POPULATION: %v", errUsage, err)
+			}
+			c.Population = n
+		}
+		if c.Population == 0 && f.Population == 0 && getenv("SHEP_POPULATION") == "" {
+			c.Population = 5000
+		}
+	}
 	if !set["trust-ca"] {
 		c.TrustCA = f.TrustCA
 	}
@@ -249,4 +288,18 @@ func publicAddr(a *net.TCPAddr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
+
+// parseSystems reads --system NAME=auto[:DELAY] | NAME=manual.
+func parseSystems(specs []string) (map[string]builtin.SystemConfig, error) {
+	out := map[string]builtin.SystemConfig{}
+	for _, spec := range specs {
+		name, how, ok := strings.Cut(spec, "=")
+		mode, delay, _ := strings.Cut(how, ":")
+		if !ok || name == "" || (mode != string(provider.Auto) && mode != string(provider.Manual)) || (mode == string(provider.Manual) && delay != "") {
+			return nil, fmt.Errorf("%w: --system %q: want NAME=auto[:DELAY] or NAME=manual", errUsage, spec)
+		}
+		out[name] = builtin.SystemConfig{Mode: provider.Mode(mode), DecideAfter: delay}
+	}
+	return out, nil
 }

@@ -50,10 +50,21 @@ type Officer struct{ IIN, BIN, Name string }
 // Field is one of the service's own fields.
 type Field struct{ Name, Value string }
 
-// Attachment is a scanned document.
+// Attachment is a scanned document. Type is the document's kind as the service's rules name it
+// (e.g. "employment-record", "disability-certificate"): providers check the package by it.
 type Attachment struct {
-	Name, MediaType string
-	Content         []byte
+	Name, MediaType, Type string
+	Content               []byte
+}
+
+// HasAttachment reports whether an attachment of the given type is present.
+func (a *Application) HasAttachment(typ string) bool {
+	for _, at := range a.Attachments {
+		if at.Type == typ {
+			return true
+		}
+	}
+	return false
 }
 
 // Application is a parsed application document.
@@ -181,7 +192,7 @@ func Parse(el *etree.Element) (*Application, error) {
 			if err != nil {
 				return nil, invalid("attachment %q is not base64", name)
 			}
-			a.Attachments = append(a.Attachments, Attachment{Name: name, MediaType: mt, Content: content})
+			a.Attachments = append(a.Attachments, Attachment{Name: name, MediaType: mt, Type: at.SelectAttrValue("type", ""), Content: content})
 		}
 		if len(a.Attachments) == 0 {
 			return nil, invalid("attachments is empty")

@@ -70,6 +70,7 @@ const (
 	ProviderBadResponse   Code = "PROVIDER_BAD_RESPONSE"
 	ProviderFault         Code = "PROVIDER_FAULT"
 	ServiceNotElectronic  Code = "SERVICE_NOT_ELECTRONIC"
+	ApplicationNotFound   Code = "APPLICATION_NOT_FOUND"
 	RequestMalformed      Code = "REQUEST_MALFORMED"
 	RequestTooLarge       Code = "REQUEST_TOO_LARGE"
 	ApplicationInvalid    Code = "APPLICATION_INVALID"
@@ -111,6 +112,7 @@ var table = []Entry{
 	{ProviderFault, FamilyProvider, "Информационная система услугодателя вернула ошибку", false, "the provider answered with a signed SOAP fault; its code is in subError"},
 	{RequestMalformed, FamilyRequest, "Сообщение не соответствует формату ШЭП", true, "not well-formed XML, not SOAP, or not the SyncChannel contract"},
 	{RequestTooLarge, FamilyRequest, "Размер сообщения превышает допустимый", true, "the message exceeds the size, depth or element limits"},
+	{ApplicationNotFound, FamilyRequest, "Заявление с таким номером не найдено", true, "no application with this number was submitted by this sender (SHEP_ApplicationStatus)"},
 	{ApplicationInvalid, FamilyRequest, "Заявление не соответствует установленной форме", true, "the application document does not follow its schema"},
 	{MessageInProgress, FamilyRequest, "Сообщение с таким идентификатором уже обрабатывается", true, "the same (sender, messageId) is being processed: retry later"},
 	{MessageIDReused, FamilyRequest, "Идентификатор сообщения уже использован для другого сообщения", true, "the (sender, messageId) was used before for a different message"},

@@ -1,0 +1,451 @@
+// Package cases is the provider systems' register of applications («журнал регистрации»): each
+// application's number, status («поступившие» … «исполненные»), timeline of events and result.
+package cases
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/shep-kz/shep/store"
+)
+
+// Status of an application, as the regulations' tables and the portal name them (services.md §7.7).
+type Status string
+
+// Statuses.
+const (
+	Received   Status = "received"    // registered with a number: «поступившие»
+	InProgress Status = "in_progress" // taken into work by the provider's specialist
+	Extended   Status = "extended"    // the term was extended (still in work)
+	Completed  Status = "completed"   // positive result issued: «исполненные»
+	Refused    Status = "refused"     // motivated refusal issued: «исполненные», negative
+	Delivered  Status = "delivered"   // the result reached the applicant (личный кабинет or ЦОН)
+)
+
+// Names of a status in Russian and Kazakh.
+var statusNames = map[Status][2]string{
+	Received:   {"поступившие", "түскен"},
+	InProgress: {"в работе", "жұмыста"},
+	Extended:   {"срок продлён", "мерзімі ұзартылды"},
+	Completed:  {"исполненные", "орындалған"},
+	Refused:    {"исполненные (мотивированный отказ)", "орындалған (дәлелді бас тарту)"},
+	Delivered:  {"выдано", "берілді"},
+}
+
+// NameRU returns the status as the portal shows it in Russian.
+func (s Status) NameRU() string { return statusNames[s][0] }
+
+// NameKZ returns the status in Kazakh.
+func (s Status) NameKZ() string { return statusNames[s][1] }
+
+// Open reports whether the application still waits for a decision.
+func (s Status) Open() bool { return s == Received || s == InProgress || s == Extended }
+
+// Decided reports whether a result was issued.
+func (s Status) Decided() bool { return s == Completed || s == Refused || s == Delivered }
+
+// Action is what happened to an application.
+type Action string
+
+// Actions, each moving the application to a status.
+const (
+	ActRegister Action = "register" // → received
+	ActTake     Action = "take"     // → in_progress
+	ActExtend   Action = "extend"   // → extended
+	ActComplete Action = "complete" // → completed
+	ActRefuse   Action = "refuse"   // → refused
+	ActDeliver  Action = "deliver"  // → delivered
+)
+
+// next is the status each action leads to, and the statuses it may start from.
+var transitions = map[Action]struct {
+	to   Status
+	from []Status
+}{
+	ActRegister: {Received, nil},
+	ActTake:     {InProgress, []Status{Received}},
+	ActExtend:   {Extended, []Status{Received, InProgress, Extended}},
+	ActComplete: {Completed, []Status{Received, InProgress, Extended}},
+	ActRefuse:   {Refused, []Status{Received, InProgress, Extended}},
+	ActDeliver:  {Delivered, []Status{Completed, Refused}},
+}
+
+// Event is one entry of an application's timeline.
+type Event struct {
+	Action Action `json:"action"`
+	Status Status `json:"status"`
+	// At is regulation time (the scaled clock); Real is the wall clock.
+	At       time.Time `json:"at"`
+	Real     time.Time `json:"real"`
+	Actor    string    `json:"actor"` // who acted: the system's name or the specialist's
+	ActorIIN string    `json:"actor_iin,omitempty"`
+	Note     string    `json:"note,omitempty"`
+}
+
+// Person is the applicant.
+type Person struct {
+	IIN  string `json:"iin"`
+	Name string `json:"name,omitempty"`
+}
+
+// Result is the signed output document.
+type Result struct {
+	Kind         string    `json:"kind"`   // certificate, notification, resolution, refusal
+	Number       string    `json:"number"` // registration number of the output document
+	Title        string    `json:"title,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Issued       time.Time `json:"issued"`
+	OfficialIIN  string    `json:"official_iin"`
+	OfficialName string    `json:"official_name"`
+	Document     []byte    `json:"document"` // the signed XML
+}
+
+// Case is one application in a provider system's register.
+type Case struct {
+	Number      string `json:"number"`
+	ServiceID   string `json:"service_id"`
+	System      string `json:"system"`   // the provider system (adapter) that holds it
+	Provider    string `json:"provider"` // the provider organisation's id in the catalogue
+	Channel     string `json:"channel"`
+	SenderID    string `json:"sender_id"`
+	SessionID   string `json:"session_id"`
+	MessageID   string `json:"message_id"`
+	Applicant   Person `json:"applicant"`
+	Represented string `json:"representative_iin,omitempty"`
+	OperatorIIN string `json:"operator_iin,omitempty"`
+	// Regulation times (scaled clock): registration, the deadline of the service on this
+	// channel, and when the system decides on its own (zero: it waits for a specialist).
+	Received time.Time `json:"received"`
+	Deadline time.Time `json:"deadline"`
+	DecideAt time.Time `json:"decide_at,omitzero"`
+	Status   Status    `json:"status"`
+	Events   []Event   `json:"events"`
+	// Application is the signed application document as received.
+	Application []byte  `json:"application,omitempty"`
+	Result      *Result `json:"result,omitempty"`
+}
+
+// Overdue reports whether the case is (or was, when decided) past its deadline at regulation time now.
+func (c *Case) Overdue(now time.Time) bool {
+	if c.Deadline.IsZero() {
+		return false
+	}
+	if c.Status.Decided() && c.Result != nil {
+		for _, e := range c.Events {
+			if e.Action == ActComplete || e.Action == ActRefuse {
+				return e.At.After(c.Deadline)
+			}
+		}
+	}
+	return now.After(c.Deadline)
+}
+
+// Apply appends ev to the timeline if the action is allowed from the current status.
+func (c *Case) Apply(ev Event) error {
+	t, ok := transitions[ev.Action]
+	if !ok {
+		return fmt.Errorf("%w: unknown action %q", ErrInvalid, ev.Action)
+	}
+	if ev.Action == ActRegister {
+		if len(c.Events) > 0 {
+			return fmt.Errorf("%w: %s is already registered", ErrTransition, c.Number)
+		}
+	} else if !contains(t.from, c.Status) {
+		return fmt.Errorf("%w: cannot %s application %s in status %s", ErrTransition, ev.Action, c.Number, c.Status)
+	}
+	ev.Status = t.to
+	c.Status = t.to
+	c.Events = append(c.Events, ev)
+	return nil
+}
+
+func contains(ss []Status, s Status) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors.
+var (
+	ErrNotFound   = errors.New("cases: no such application")
+	ErrInvalid    = errors.New("cases: invalid")
+	ErrTransition = errors.New("cases: action not allowed in this status")
+)
+
+// Key layout (tag 'c'):
+//
+//	c 0x00 number                      → Case (JSON)
+//	c 0x01 applicantIIN 0x00 number    → empty (an applicant's applications)
+//	c 0x02 system 0x00 number          → empty (open applications of a system)
+//	c 0x03 counter name                → uint64 big-endian (application and result numbers)
+//
+// Numbers, ИИН and system names never contain 0x00 (checked on Create).
+func caseKey(n string) []byte { return append([]byte("c\x00"), n...) }
+func applicantKey(iin, n string) []byte {
+	return append(append(append([]byte("c\x01"), iin...), 0), n...)
+}
+func openKey(sys, n string) []byte  { return append(append(append([]byte("c\x02"), sys...), 0), n...) }
+func counterKey(name string) []byte { return append([]byte("c\x03"), name...) }
+
+// Store keeps cases in the embedded store.
+type Store struct {
+	db *store.DB
+	// counters serialises the transactions that increment a counter: every creation touches the
+	// same key, and optimistic retries alone starve under concurrent submissions.
+	counters sync.Mutex
+}
+
+// New returns a store on db.
+func New(db *store.DB) *Store { return &Store{db: db} }
+
+func clean(parts ...string) error {
+	for _, p := range parts {
+		if strings.ContainsRune(p, 0) {
+			return fmt.Errorf("%w: NUL in %q", ErrInvalid, p)
+		}
+	}
+	return nil
+}
+
+// Create registers c: it gets the next number of its service for the day of c.Received
+// ("AKT-1-20261122-000001"), status received and the register event ev.
+func (s *Store) Create(ctx context.Context, c *Case, ev Event) (*Case, error) {
+	if c.ServiceID == "" || c.System == "" || c.Applicant.IIN == "" {
+		return nil, fmt.Errorf("%w: a case needs a service, a system and an applicant", ErrInvalid)
+	}
+	if err := clean(c.ServiceID, c.System, c.Applicant.IIN); err != nil {
+		return nil, err
+	}
+	ev.Action = ActRegister
+	var out *Case
+	s.counters.Lock()
+	defer s.counters.Unlock()
+	err := s.retry(ctx, func(txn *badger.Txn) error {
+		cc := *c
+		cc.Events = nil
+		seq, err := incr(txn, cc.ServiceID+"\x00"+cc.Received.Format("20060102"))
+		if err != nil {
+			return err
+		}
+		cc.Number = fmt.Sprintf("%s-%s-%06d", cc.ServiceID, cc.Received.Format("20060102"), seq)
+		if err := cc.Apply(ev); err != nil {
+			return err
+		}
+		if err := put(txn, nil, &cc); err != nil {
+			return err
+		}
+		out = &cc
+		return nil
+	})
+	return out, err
+}
+
+// NextNumber returns the next value of the named counter (e.g. an organisation's output
+// documents of a year), starting at 1. It is durable and has no gaps.
+func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
+	if err := clean(name); err != nil {
+		return 0, err
+	}
+	var n uint64
+	s.counters.Lock()
+	defer s.counters.Unlock()
+	err := s.retry(ctx, func(txn *badger.Txn) (err error) {
+		n, err = incr(txn, "n\x00"+name)
+		return err
+	})
+	return n, err
+}
+
+func incr(txn *badger.Txn, name string) (uint64, error) {
+	k := counterKey(name)
+	var n uint64
+	it, err := txn.Get(k)
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+	case err != nil:
+		return 0, err
+	default:
+		if err := it.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("cases: counter %q is corrupt", name)
+			}
+			n = binary.BigEndian.Uint64(v)
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	n++
+	return n, txn.Set(k, binary.BigEndian.AppendUint64(nil, n))
+}
+
+// put writes c and keeps the indexes in step with the previous version old (nil when new).
+func put(txn *badger.Txn, old, c *Case) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(caseKey(c.Number), b); err != nil {
+		return err
+	}
+	if old == nil {
+		if err := txn.Set(applicantKey(c.Applicant.IIN, c.Number), nil); err != nil {
+			return err
+		}
+	}
+	wasOpen := old != nil && old.Status.Open()
+	switch {
+	case c.Status.Open() && !wasOpen:
+		return txn.Set(openKey(c.System, c.Number), nil)
+	case !c.Status.Open() && wasOpen:
+		return txn.Delete(openKey(c.System, c.Number))
+	}
+	return nil
+}
+
+func get(txn *badger.Txn, number string) (*Case, error) {
+	it, err := txn.Get(caseKey(number))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, number)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{}
+	if err := it.Value(func(v []byte) error { return json.Unmarshal(v, c) }); err != nil {
+		return nil, fmt.Errorf("cases: %s: %w", number, err)
+	}
+	return c, nil
+}
+
+// Get returns the case with the given number.
+func (s *Store) Get(ctx context.Context, number string) (*Case, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var c *Case
+	err := s.db.View(func(txn *badger.Txn) (err error) {
+		c, err = get(txn, number)
+		return err
+	})
+	return c, err
+}
+
+// Update reads the case, lets fn change it and writes it back in one transaction (retried on a
+// conflict, so fn may run more than once and must not have side effects outside c).
+func (s *Store) Update(ctx context.Context, number string, fn func(*Case) error) (*Case, error) {
+	var out *Case
+	err := s.retry(ctx, func(txn *badger.Txn) error {
+		old, err := get(txn, number)
+		if err != nil {
+			return err
+		}
+		c, err := copyCase(old)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+		if c.Number != old.Number || c.System != old.System || c.Applicant.IIN != old.Applicant.IIN {
+			return fmt.Errorf("%w: number, system and applicant cannot change", ErrInvalid)
+		}
+		if err := put(txn, old, c); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+func copyCase(c *Case) (*Case, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	out := &Case{}
+	return out, json.Unmarshal(b, out)
+}
+
+func (s *Store) retry(ctx context.Context, fn func(*badger.Txn) error) error {
+	for range 16 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := s.db.Update(fn)
+		if !errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("cases: too much contention: %w", badger.ErrConflict)
+}
+
+// Filter selects cases for List.
+type Filter struct {
+	ApplicantIIN string // the applicant's cases (newest number last)
+	System       string // with OpenOnly: the open cases of a system
+	OpenOnly     bool
+	ServiceID    string
+	Status       Status
+	Limit        int // default 1000
+}
+
+// List returns the cases matching f. Without ApplicantIIN or System+OpenOnly it scans every case.
+func (s *Store) List(ctx context.Context, f Filter) ([]*Case, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	var prefix []byte
+	indexed := true
+	switch {
+	case f.ApplicantIIN != "":
+		prefix = append(append([]byte("c\x01"), f.ApplicantIIN...), 0)
+	case f.System != "" && f.OpenOnly:
+		prefix = append(append([]byte("c\x02"), f.System...), 0)
+	default:
+		prefix, indexed = []byte("c\x00"), false
+	}
+	var out []*Case
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: !indexed})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(out) < f.Limit; it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var c *Case
+			if indexed {
+				n := bytes.TrimPrefix(it.Item().Key(), prefix)
+				var err error
+				if c, err = get(txn, string(n)); err != nil {
+					return err
+				}
+			} else {
+				c = &Case{}
+				if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, c) }); err != nil {
+					return err
+				}
+			}
+			if (f.System != "" && c.System != f.System) || (f.OpenOnly && !c.Status.Open()) ||
+				(f.ServiceID != "" && c.ServiceID != f.ServiceID) || (f.Status != "" && c.Status != f.Status) {
+				continue
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}

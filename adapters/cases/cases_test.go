@@ -1,0 +1,142 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shep-kz/shep/store"
+)
+
+func openStore(t *testing.T, dir string) *store.DB {
+	t.Helper()
+	db, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestTransitions(t *testing.T) {
+	tests := []struct {
+		actions []Action
+		want    Status
+		bad     bool // the last action is refused
+	}{
+		{[]Action{ActRegister}, Received, false},
+		{[]Action{ActRegister, ActTake, ActExtend, ActComplete, ActDeliver}, Delivered, false},
+		{[]Action{ActRegister, ActRefuse, ActDeliver}, Delivered, false},
+		{[]Action{ActRegister, ActExtend, ActExtend, ActRefuse}, Refused, false},
+		{[]Action{ActRegister, ActDeliver}, Received, true},
+		{[]Action{ActRegister, ActComplete, ActRefuse}, Completed, true},
+		{[]Action{ActRegister, ActTake, ActTake}, InProgress, true},
+		{[]Action{ActRegister, ActRegister}, Received, true},
+		{[]Action{ActRegister, "archive"}, Received, true},
+	}
+	for _, tt := range tests {
+		c := &Case{Number: "X"}
+		var err error
+		for _, a := range tt.actions {
+			err = c.Apply(Event{Action: a})
+		}
+		if (err != nil) != tt.bad || c.Status != tt.want {
+			t.Errorf("%v: status %s, err %v; want %s, refused %v", tt.actions, c.Status, err, tt.want, tt.bad)
+		}
+		if tt.bad && !errors.Is(err, ErrTransition) && !errors.Is(err, ErrInvalid) {
+			t.Errorf("%v: error %v is neither ErrTransition nor ErrInvalid", tt.actions, err)
+		}
+	}
+}
+
+func TestStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openStore(t, dir)
+	s := New(db)
+	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	var numbers []string
+	for i, iin := range []string{"931002451325", "931002451325", "660427402182"} {
+		c, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: iin}, Received: day,
+			Deadline: day.Add(time.Hour)}, Event{At: day, Actor: "labour-market"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"AKT-1-20261123-000001", "AKT-1-20261123-000002", "AKT-1-20261123-000003"}[i]
+		if c.Number != want || c.Status != Received || len(c.Events) != 1 || c.Events[0].Status != Received {
+			t.Fatalf("created %+v, want number %s received", c, want)
+		}
+		numbers = append(numbers, c.Number)
+	}
+	if _, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market"}, Event{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("case without applicant: %v", err)
+	}
+	mine, err := s.List(ctx, Filter{ApplicantIIN: "931002451325"})
+	if err != nil || len(mine) != 2 || mine[0].Number != numbers[0] || mine[1].Number != numbers[1] {
+		t.Fatalf("applicant's cases: %v %v", mine, err)
+	}
+	// Deciding one takes it off the open index; a refused transition changes nothing.
+	if _, err := s.Update(ctx, numbers[0], func(c *Case) error {
+		c.Result = &Result{Kind: "notification", Number: "R-1"}
+		return c.Apply(Event{Action: ActComplete, At: day.Add(2 * time.Hour)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, numbers[0], func(c *Case) error { return c.Apply(Event{Action: ActRefuse}) }); !errors.Is(err, ErrTransition) {
+		t.Errorf("refusing a completed case: %v", err)
+	}
+	if _, err := s.Update(ctx, numbers[1], func(c *Case) error { c.Applicant.IIN = "660427402182"; return nil }); !errors.Is(err, ErrInvalid) {
+		t.Errorf("changing the applicant: %v", err)
+	}
+	open, err := s.List(ctx, Filter{System: "labour-market", OpenOnly: true})
+	if err != nil || len(open) != 2 || open[0].Number != numbers[1] {
+		t.Fatalf("open cases: %v %v", open, err)
+	}
+	done, err := s.Get(ctx, numbers[0])
+	if err != nil || done.Status != Completed || done.Result.Number != "R-1" || !done.Overdue(day) {
+		t.Fatalf("decided case: %+v %v (decided after its deadline, so overdue)", done, err)
+	}
+	if _, err := s.Get(ctx, "AKT-1-20261123-999999"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown number: %v", err)
+	}
+	// Counters survive a restart, and concurrent creations get distinct numbers.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openStore(t, dir)
+	defer db.Close()
+	s = New(db)
+	var wg sync.WaitGroup
+	got := make(chan string, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: "941111350315"}, Received: day}, Event{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got <- c.Number
+		}()
+	}
+	wg.Wait()
+	close(got)
+	seen := map[string]bool{}
+	for n := range got {
+		if seen[n] {
+			t.Errorf("number %s given twice", n)
+		}
+		seen[n] = true
+	}
+	if !seen["AKT-1-20261123-000004"] || !seen["AKT-1-20261123-000023"] || len(seen) != 20 {
+		t.Errorf("numbers after restart: %v", seen)
+	}
+	if n, err := s.NextNumber(ctx, "org/2026"); err != nil || n != 1 {
+		t.Errorf("NextNumber: %d %v", n, err)
+	}
+	if n, err := s.NextNumber(ctx, "org/2026"); err != nil || n != 2 {
+		t.Errorf("NextNumber: %d %v", n, err)
+	}
+}
