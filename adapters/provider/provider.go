@@ -201,7 +201,7 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 	}
 	log := s.o.Logger.With("system", s.o.Name, "application", c.Number, "service", c.ServiceID)
 	log.InfoContext(ctx, "application registered", "deadline", c.Deadline, "decide_at", c.DecideAt)
-	in, err := s.input(ctx, c, svc)
+	in, err := s.input(ctx, c, svc, app)
 	if err != nil {
 		return nil, err
 	}
@@ -241,9 +241,10 @@ func limitOf(s string) worktime.Limit {
 	return l
 }
 
-func (s *System) input(ctx context.Context, c *cases.Case, svc *catalogue.Service) (*Input, error) {
-	in := &Input{Case: c, Service: svc, Now: s.o.Clock.Now(), Persons: s.o.Persons}
-	if len(c.Application) > 0 {
+// input gathers what the rules read: app when the caller has it parsed, else the stored document.
+func (s *System) input(ctx context.Context, c *cases.Case, svc *catalogue.Service, app *application.Application) (*Input, error) {
+	in := &Input{Case: c, Service: svc, Now: s.o.Clock.Now(), Persons: s.o.Persons, App: app}
+	if app == nil && len(c.Application) > 0 {
 		app, err := ParseApplication(c.Application)
 		if err != nil {
 			return nil, fmt.Errorf("%s: application of %s: %w", s.o.Name, c.Number, err)
@@ -341,7 +342,7 @@ func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, overri
 		}
 	}
 	if d == nil {
-		in, err := s.input(ctx, c, svc)
+		in, err := s.input(ctx, c, svc, nil)
 		if err != nil {
 			return nil, err
 		}
