@@ -427,6 +427,10 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 			if signer.BIN == "" || signer.Kind == certs.KindIndividual || signer.Kind == certs.KindSystem {
 				return faults.New(faults.SignerNotAllowed, "the signer (%s) is not an employee of a provider", signer.Kind)
 			}
+			if svc != nil && signer.BIN != svc.Provider.BIN {
+				return faults.New(faults.SignerNotAllowed, "the signer is an employee of БИН %s, not of the provider of %s (%s, БИН %s)",
+					signer.BIN, svc.ID, svc.Provider.NameRU, svc.Provider.BIN)
+			}
 			if signer.IIN != app.Operator.IIN {
 				return faults.New(faults.IINMismatch, "specialist %s, certificate %s", app.Operator.IIN, signer.IIN)
 			}

@@ -24,6 +24,7 @@ import (
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/validate"
+	"github.com/shep-kz/shep/gateway/participants"
 	"github.com/shep-kz/shep/gateway/syncchannel"
 	"github.com/shep-kz/shep/internal/testpki"
 	"github.com/shep-kz/shep/signing"
@@ -409,10 +410,11 @@ func (w *world) adminDo(method, path string, in any, out any) int {
 	return resp.StatusCode
 }
 
-// statusQuery asks SHEP_ApplicationStatus as sender.
-func (w *world) statusQuery(sender, password, number string, system *ca.Issued) answer {
+// statusQuery asks SHEP_ApplicationStatus as sender, for the person iin.
+func (w *world) statusQuery(sender, password, number, iin string, system *ca.Issued) answer {
 	d := etree.NewElement("data")
 	d.CreateElement("applicationNumber").SetText(number)
+	d.CreateElement("iin").SetText(iin)
 	return w.send(w.signed(msg{sender: sender, password: password, service: provider.StatusServiceID, data: d}, system))
 }
 
@@ -423,8 +425,10 @@ func TestSpecialistDesk(t *testing.T) {
 	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
 	operator := w.issue(ca.IssueRequest{Kind: ca.KindOperator, IIN: operatorIIN})
 	svc, _ := w.set.Catalogue.Service("ZKO-1")
+	var applicants []string
 	submit := func() caseStatus {
 		p, _ := w.person(false, false)
+		applicants = append(applicants, p.IIN)
 		ans := w.submitApp(app{svc: svc, channel: "con", applicant: p.IIN, attachments: []string{"identity-document"}, signer: operator, officer: operatorIIN,
 			officerBIN: ca.DefaultOperatorBIN}, system)
 		if ans.code != syncchannel.StatusSuccess {
@@ -464,20 +468,30 @@ func TestSpecialistDesk(t *testing.T) {
 	if code := w.adminDo("POST", "/cases/"+second.number+"/refuse", map[string]any{"actor": actor, "reason": "Нет медицинских показаний."}, &c); code != 200 || c.Status != "refused" {
 		t.Fatalf("refuse: HTTP %d, %s", code, c.Status)
 	}
-	// The sender reads the statuses and results; another sender cannot.
-	s := statusOf(t, w.statusQuery("con", "con-password", first.number, system))
+	// The sender reads the statuses and results for the applicant, and so does the portal (the
+	// citizen's history); another sender, or another person, cannot.
+	s := statusOf(t, w.statusQuery("con", "con-password", first.number, applicants[0], system))
 	if s.status != "completed" {
 		t.Fatalf("status of %s: %s", first.number, s.status)
 	}
-	doc := w.checkResult(t, svc, doc0(t, s).Recipient.IIN, s)
+	doc := w.checkResult(t, svc, applicants[0], s)
 	if doc.Text != "Протез будет предоставлен до 15.12.2026." || len(doc.Facts) != 1 {
 		t.Errorf("the specialist's text and facts: %q %v", doc.Text, doc.Facts)
 	}
-	if s := statusOf(t, w.statusQuery("con", "con-password", second.number, system)); s.status != "refused" || s.reason != "Нет медицинских показаний." {
-		t.Errorf("refused: %+v", s)
+	if s := statusOf(t, w.statusQuery("portal", "portal-password", second.number, applicants[1], system)); s.status != "refused" || s.reason != "Нет медицинских показаний." {
+		t.Errorf("refused, read by the portal: %+v", s)
 	}
-	if ans := w.statusQuery("portal", "portal-password", first.number, system); ans.code != "APPLICATION_NOT_FOUND" {
-		t.Errorf("another sender's application: %s", ans.code)
+	if _, err := w.senders.Put(ctx, participants.Spec{ID: "other-con", Password: ptr("pw"), Channel: ptr(participants.ChannelCON)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct{ sender, password, iin, why string }{
+		{"other-con", "pw", applicants[0], "another ЦОН sender"},
+		{"con", "con-password", applicants[1], "another person's ИИН"},
+		{"portal", "portal-password", applicantIIN, "another citizen on the portal"},
+	} {
+		if ans := w.statusQuery(q.sender, q.password, first.number, q.iin, system); ans.code != "APPLICATION_NOT_FOUND" {
+			t.Errorf("%s: %s", q.why, ans.code)
+		}
 	}
 	// Timeline: registered, taken, extended, completed, each with its actor.
 	if code := w.adminDo("GET", "/cases/"+first.number, nil, &c); code != 200 {
@@ -508,17 +522,8 @@ func TestSpecialistDesk(t *testing.T) {
 	}
 }
 
-func doc0(t *testing.T, s caseStatus) *results.Document {
-	t.Helper()
-	d, err := results.Parse(s.document)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // TestScheduledDecision: a system deciding on its own after a delay answers «поступившие» first
-// and issues the result later, on schedule, also after a restart of its scheduler.
+// and issues the result later, on schedule.
 func TestScheduledDecision(t *testing.T) {
 	w := newServiceWorld(t, builtin.Options{DayLength: time.Minute, Systems: map[string]builtin.SystemConfig{
 		labour.Name: {Mode: provider.Auto, DecideAfter: "300ms"}}})
@@ -537,7 +542,7 @@ func TestScheduledDecision(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for s.status == "received" && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
-		s = statusOf(t, w.statusQuery("portal", "portal-password", s.number, system))
+		s = statusOf(t, w.statusQuery("portal", "portal-password", s.number, p.IIN, system))
 	}
 	if s.status != "completed" {
 		t.Fatalf("not decided on schedule: %s", s.status)

@@ -205,8 +205,14 @@ func (s *Set) Start(ctx context.Context) error {
 // Queries are the services the gateway answers without an application document on every channel.
 func (s *Set) Queries() []string { return []string{provider.StatusServiceID} }
 
-// Close writes what is kept in memory (fault-injection counters); call it before the store closes.
-func (s *Set) Close(ctx context.Context) error { return s.Faults.Flush(ctx) }
+// Close waits for the automatic decisions in flight (once Start's context is done) and writes what
+// is kept in memory (fault-injection counters); call it before the store closes.
+func (s *Set) Close(ctx context.Context) error {
+	for _, sys := range s.Systems {
+		sys.Wait()
+	}
+	return s.Faults.Flush(ctx)
+}
 
 // AdminRoutes are the set's admin endpoints: registries, remote providers, the specialists'
 // desk and fault injection.

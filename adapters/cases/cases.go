@@ -190,6 +190,7 @@ var (
 //	c 0x01 applicantIIN 0x00 number    → empty (an applicant's applications)
 //	c 0x02 system 0x00 number          → empty (open applications of a system)
 //	c 0x03 counter name                → uint64 big-endian (application and result numbers)
+//	c 0x04 sender 0x00 messageID       → number (a sender's retry finds its application)
 //
 // Numbers, ИИН and system names never contain 0x00 (checked on Create).
 func caseKey(n string) []byte { return append([]byte("c\x00"), n...) }
@@ -198,6 +199,9 @@ func applicantKey(iin, n string) []byte {
 }
 func openKey(sys, n string) []byte  { return append(append(append([]byte("c\x02"), sys...), 0), n...) }
 func counterKey(name string) []byte { return append([]byte("c\x03"), name...) }
+func messageKey(sender, id string) []byte {
+	return append(append(append([]byte("c\x04"), sender...), 0), id...)
+}
 
 // Store keeps cases in the embedded store.
 type Store struct {
@@ -220,19 +224,34 @@ func clean(parts ...string) error {
 }
 
 // Create registers c: it gets the next number of its service for the day of c.Received
-// ("AKT-1-20261122-000001"), status received and the register event ev.
-func (s *Store) Create(ctx context.Context, c *Case, ev Event) (*Case, error) {
+// ("AKT-1-20261122-000001"), status received and the register event ev. A case already registered
+// for the same SenderID and MessageID (a retry) is returned instead, with created false.
+func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created bool, _ error) {
 	if c.ServiceID == "" || c.System == "" || c.Applicant.IIN == "" {
-		return nil, fmt.Errorf("%w: a case needs a service, a system and an applicant", ErrInvalid)
+		return nil, false, fmt.Errorf("%w: a case needs a service, a system and an applicant", ErrInvalid)
 	}
-	if err := clean(c.ServiceID, c.System, c.Applicant.IIN); err != nil {
-		return nil, err
+	if err := clean(c.ServiceID, c.System, c.Applicant.IIN, c.SenderID, c.MessageID); err != nil {
+		return nil, false, err
 	}
 	ev.Action = ActRegister
 	var out *Case
 	s.counters.Lock()
 	defer s.counters.Unlock()
 	err := s.retry(ctx, func(txn *badger.Txn) error {
+		created = false
+		if c.SenderID != "" && c.MessageID != "" {
+			it, err := txn.Get(messageKey(c.SenderID, c.MessageID))
+			if err == nil {
+				n, err := it.ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				out, err = get(txn, string(n))
+				return err
+			} else if !errors.Is(err, badger.ErrKeyNotFound) {
+				return err
+			}
+		}
 		cc := *c
 		cc.Events = nil
 		seq, err := incr(txn, cc.ServiceID+"\x00"+cc.Received.Format("20060102"))
@@ -246,10 +265,15 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (*Case, error) {
 		if err := put(txn, nil, &cc); err != nil {
 			return err
 		}
-		out = &cc
+		if c.SenderID != "" && c.MessageID != "" {
+			if err := txn.Set(messageKey(c.SenderID, c.MessageID), []byte(cc.Number)); err != nil {
+				return err
+			}
+		}
+		out, created = &cc, true
 		return nil
 	})
-	return out, err
+	return out, created, err
 }
 
 // NextNumber returns the next value of the named counter (e.g. an organisation's output
@@ -395,7 +419,7 @@ func (s *Store) retry(ctx context.Context, fn func(*badger.Txn) error) error {
 
 // Filter selects cases for List.
 type Filter struct {
-	ApplicantIIN string // the applicant's cases (newest number last)
+	ApplicantIIN string // the applicant's cases (in the order of their numbers)
 	System       string // with OpenOnly: the open cases of a system
 	OpenOnly     bool
 	ServiceID    string

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -58,10 +59,10 @@ func TestStore(t *testing.T) {
 	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	var numbers []string
 	for i, iin := range []string{"931002451325", "931002451325", "660427402182"} {
-		c, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: iin}, Received: day,
-			Deadline: day.Add(time.Hour)}, Event{At: day, Actor: "labour-market"})
-		if err != nil {
-			t.Fatal(err)
+		c, created, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: iin}, Received: day,
+			Deadline: day.Add(time.Hour), SenderID: "portal", MessageID: fmt.Sprint("m", i)}, Event{At: day, Actor: "labour-market"})
+		if err != nil || !created {
+			t.Fatal(err, created)
 		}
 		want := []string{"AKT-1-20261123-000001", "AKT-1-20261123-000002", "AKT-1-20261123-000003"}[i]
 		if c.Number != want || c.Status != Received || len(c.Events) != 1 || c.Events[0].Status != Received {
@@ -69,8 +70,14 @@ func TestStore(t *testing.T) {
 		}
 		numbers = append(numbers, c.Number)
 	}
-	if _, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market"}, Event{}); !errors.Is(err, ErrInvalid) {
+	if _, _, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market"}, Event{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("case without applicant: %v", err)
+	}
+	// A sender's retry of the same message finds its application instead of registering another.
+	again, created, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: "931002451325"}, Received: day,
+		SenderID: "portal", MessageID: "m0"}, Event{})
+	if err != nil || created || again.Number != numbers[0] {
+		t.Errorf("retry: %v created=%v number %s, want %s", err, created, again.Number, numbers[0])
 	}
 	mine, err := s.List(ctx, Filter{ApplicantIIN: "931002451325"})
 	if err != nil || len(mine) != 2 || mine[0].Number != numbers[0] || mine[1].Number != numbers[1] {
@@ -113,7 +120,7 @@ func TestStore(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: "941111350315"}, Received: day}, Event{})
+			c, _, err := s.Create(ctx, &Case{ServiceID: "AKT-1", System: "labour-market", Applicant: Person{IIN: "941111350315"}, Received: day}, Event{})
 			if err != nil {
 				t.Error(err)
 				return

@@ -121,9 +121,11 @@ func (r Registration) Check(ctx context.Context, in *provider.Input) (*provider.
 		return provider.Refusal(provider.BasisGrounds, "Возраст услугополучателя (%d лет) вне трудоспособного возраста (%d–%d лет).",
 			age, minAge, pensionAge(in.Person.Female)-1), nil
 	}
+	// A record of this very application is the effect of its own decision (repeated after a
+	// failure that left it open), not a prior registration.
 	if rec, ok, err := r.Reg.Get(ctx, in.Case.Applicant.IIN); err != nil {
 		return nil, err
-	} else if ok {
+	} else if ok && rec.Application != in.Case.Number {
 		return provider.Refusal(provider.BasisGrounds, "Услугополучатель уже зарегистрирован в качестве безработного с %s (№ %s).",
 			rec.Registered.Format("02.01.2006"), rec.Number), nil
 	}
@@ -148,7 +150,11 @@ func (r Registration) Decide(ctx context.Context, in *provider.Input) (*provider
 			{Label: "Номер в регистре безработных", Value: rec.Number},
 		},
 		Effect: func(ctx context.Context) error {
-			_, err := r.Reg.Add(ctx, rec)
+			got, err := r.Reg.Add(ctx, rec)
+			if err == nil && got.Application != rec.Application {
+				// Another application (e.g. the same person's at another provider) registered first.
+				return fmt.Errorf("labour: %s was registered meanwhile by application %s", rec.IIN, got.Application)
+			}
 			return err
 		},
 	}, nil

@@ -102,8 +102,10 @@ type System struct {
 	share    float64
 	mu       sync.Mutex
 	base     context.Context // set by Start; nil before
-	timers   map[string]*time.Timer
-	decideMu sync.Mutex // one decision at a time per system: a case is decided once
+	timers   map[string]timer
+	gen      uint64
+	running  sync.WaitGroup // automatic decisions in flight
+	decideMu sync.Mutex     // serialises decisions and specialists' actions: a case is decided once
 }
 
 // New checks opts and returns the system.
@@ -117,7 +119,7 @@ func New(o Options) (*System, error) {
 	if o.Mode == "" {
 		o.Mode = Auto
 	}
-	s := &System{o: o, timers: map[string]*time.Timer{}}
+	s := &System{o: o, timers: map[string]timer{}}
 	switch {
 	case o.Mode == Manual:
 	case strings.HasSuffix(o.DecideAfter, "%"):
@@ -195,10 +197,23 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 			}
 		}
 	}
-	c, err := s.o.Cases.Create(ctx, c, cases.Event{At: now, Real: time.Now(), Actor: s.o.Name, Note: "заявление зарегистрировано"})
+	c, created, err := s.o.Cases.Create(ctx, c, cases.Event{At: now, Real: time.Now(), Actor: s.o.Name, Note: "заявление зарегистрировано"})
 	if err != nil {
 		return nil, fmt.Errorf("%s: register: %w", s.o.Name, err)
 	}
+	if !created {
+		// A retry of a message whose answer was lost: the application registered then, as it is now.
+		if c.Status.Open() && !c.DecideAt.IsZero() {
+			s.schedule(c)
+		}
+		return &adapters.Response{Data: StatusData(c, svc)}, nil
+	}
+	// From here on the application exists: whatever fails, it stays registered and scheduled.
+	defer func() {
+		if c != nil && c.Status.Open() && !c.DecideAt.IsZero() {
+			s.schedule(c)
+		}
+	}()
 	log := s.o.Logger.With("system", s.o.Name, "application", c.Number, "service", c.ServiceID)
 	log.InfoContext(ctx, "application registered", "deadline", c.Deadline, "decide_at", c.DecideAt)
 	in, err := s.input(ctx, c, svc, app)
@@ -213,15 +228,17 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 		if !d.Refuse {
 			return nil, fmt.Errorf("%s: the formal check of %s returned a positive decision", s.o.Name, c.ServiceID)
 		}
-		if c, err = s.issue(ctx, c.Number, Actor{Name: s.o.Name}, d); err != nil {
+		refused, err := s.issue(ctx, c.Number, Actor{Name: s.o.Name}, d, false)
+		if err != nil {
 			return nil, err
 		}
+		c = refused
 	} else if !c.DecideAt.IsZero() && !s.o.Clock.Real(c.DecideAt).After(time.Now()) {
-		if c, err = s.decide(ctx, c.Number); err != nil {
+		decided, err := s.decide(ctx, c.Number)
+		if err != nil {
 			return nil, err
 		}
-	} else if !c.DecideAt.IsZero() {
-		s.schedule(c)
+		c = decided
 	}
 	return &adapters.Response{Data: StatusData(c, svc)}, nil
 }
@@ -280,38 +297,75 @@ func (s *System) Start(ctx context.Context) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for n, t := range s.timers {
-			t.Stop()
+			if t.t.Stop() {
+				s.running.Done()
+			}
 			delete(s.timers, n)
 		}
 	})
 	return nil
 }
 
-func (s *System) schedule(c *cases.Case) {
+type timer struct {
+	t   *time.Timer
+	gen uint64
+}
+
+// retryAfter is how long a failed automatic decision waits before it is tried again.
+const retryAfter = 10 * time.Second
+
+func (s *System) schedule(c *cases.Case) { s.scheduleIn(c.Number, s.o.Clock.Until(c.DecideAt)) }
+
+func (s *System) scheduleIn(number string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.base == nil || s.base.Err() != nil {
 		return // picked up by Start
 	}
-	if t, ok := s.timers[c.Number]; ok {
-		t.Stop()
+	if old, ok := s.timers[number]; ok {
+		old.t.Stop()
 	}
-	ctx, number := s.base, c.Number
-	s.timers[number] = time.AfterFunc(s.o.Clock.Until(c.DecideAt), func() {
+	s.gen++
+	ctx, gen := s.base, s.gen
+	s.running.Add(1)
+	t := time.AfterFunc(d, func() {
+		defer s.running.Done()
 		s.mu.Lock()
-		delete(s.timers, number)
+		if cur, ok := s.timers[number]; ok && cur.gen == gen {
+			delete(s.timers, number)
+		}
 		s.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
 		if _, err := s.decide(ctx, number); err != nil && ctx.Err() == nil {
-			s.o.Logger.ErrorContext(ctx, "automatic decision failed", "system", s.o.Name, "application", number, "err", err)
+			s.o.Logger.ErrorContext(ctx, "automatic decision failed; retrying", "system", s.o.Name, "application", number, "in", retryAfter, "err", err)
+			s.scheduleIn(number, retryAfter)
 		}
 	})
+	s.timers[number] = timer{t: t, gen: gen}
+}
+
+// Wait waits for the automatic decisions in flight (after the context given to Start is done).
+func (s *System) Wait() {
+	s.mu.Lock()
+	for n, t := range s.timers {
+		if t.t.Stop() {
+			s.running.Done() // its callback will not run
+		}
+		delete(s.timers, n)
+	}
+	s.mu.Unlock()
+	s.running.Wait()
 }
 
 func (s *System) unschedule(number string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t, ok := s.timers[number]; ok {
-		t.Stop()
+		if t.t.Stop() {
+			s.running.Done()
+		}
 		delete(s.timers, number)
 	}
 }
@@ -325,12 +379,13 @@ func (s *System) decide(ctx context.Context, number string) (*cases.Case, error)
 	if !c.Status.Open() || c.DecideAt.IsZero() {
 		return c, nil // a specialist took it over, or it was decided
 	}
-	return s.decideWith(ctx, c, Actor{Name: s.o.Name}, nil)
+	return s.decideWith(ctx, c, Actor{Name: s.o.Name}, nil, true)
 }
 
 // decideWith runs the service's rules (or the fault injector's forced refusal) and issues the
 // result; override, when set, adjusts the decision (a specialist's text and facts) or stops it.
-func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, override func(*Decision) error) (*cases.Case, error) {
+// auto marks the system's own decision, which yields to a specialist who took the case meanwhile.
+func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, override func(*Decision) error, auto bool) (*cases.Case, error) {
 	svc, ok := s.o.Catalogue.Service(c.ServiceID)
 	if !ok {
 		return nil, fmt.Errorf("%s: service %s left the catalogue", s.o.Name, c.ServiceID)
@@ -358,17 +413,20 @@ func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, overri
 			return nil, err
 		}
 	}
-	return s.issue(ctx, c.Number, by, d)
+	return s.issue(ctx, c.Number, by, d, auto)
 }
 
 // issue signs the decision's result and records it, moving the application to completed or
 // refused.
-func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision) (*cases.Case, error) {
+func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision, auto bool) (*cases.Case, error) {
 	s.decideMu.Lock()
 	defer s.decideMu.Unlock()
 	c, err := s.o.Cases.Get(ctx, number)
 	if err != nil {
 		return nil, err
+	}
+	if auto && (c.Status != cases.Received || c.DecideAt.IsZero()) {
+		return c, nil // a specialist took it into work, or extended it, since the decision began
 	}
 	if !c.Status.Open() {
 		return nil, fmt.Errorf("%w: %s is already %s", cases.ErrTransition, number, c.Status)
@@ -515,7 +573,9 @@ func (s *System) act(ctx context.Context, number string, fn func(*cases.Case) er
 	if c.System != s.o.Name {
 		return nil, fmt.Errorf("%w: %s belongs to %s", cases.ErrNotFound, number, c.System)
 	}
+	s.decideMu.Lock() // not while an automatic decision is being issued
 	c, err = s.o.Cases.Update(ctx, number, fn)
+	s.decideMu.Unlock()
 	if err == nil {
 		s.unschedule(number)
 	}
@@ -541,7 +601,7 @@ func (s *System) Complete(ctx context.Context, number string, by Actor, text str
 			d.Facts = facts
 		}
 		return nil
-	})
+	}, false)
 }
 
 // ErrRulesRefuse reports that the service's rules refused where a specialist completed.
@@ -555,7 +615,7 @@ func (s *System) Refuse(ctx context.Context, number string, by Actor, reason, ba
 	if _, err := s.own(ctx, number); err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, number, by, Refusal(basis, "%s", reason))
+	return s.issue(ctx, number, by, Refusal(basis, "%s", reason), false)
 }
 
 func (s *System) own(ctx context.Context, number string) (*cases.Case, error) {

@@ -3,8 +3,10 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +24,10 @@ import (
 	"github.com/shep-kz/shep/store"
 )
 
-var ctx = context.Background()
+var (
+	ctx    = context.Background()
+	msgSeq atomic.Int64
+)
 
 func TestNewOptions(t *testing.T) {
 	tests := []struct {
@@ -85,7 +90,7 @@ func request(service, iin string, attachments ...string) *adapters.Request {
 	for _, a := range attachments {
 		app.Attachments = append(app.Attachments, application.Attachment{Name: a, Type: a})
 	}
-	return &adapters.Request{ServiceID: service, Channel: "con", SenderID: "con", Info: syncchannel.RequestInfo{MessageID: "m-" + iin}, Application: app}
+	return &adapters.Request{ServiceID: service, Channel: "con", SenderID: "con", Info: syncchannel.RequestInfo{MessageID: fmt.Sprint("m-", msgSeq.Add(1))}, Application: app}
 }
 
 func number(t *testing.T, r *adapters.Response) string {
@@ -106,7 +111,8 @@ func TestCompleteAgainstTheRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := s.Handle(ctx, request("ZKO-1", "931002451325", "identity-document"))
+	req := request("ZKO-1", "931002451325", "identity-document")
+	resp, err := s.Handle(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +127,10 @@ func TestCompleteAgainstTheRules(t *testing.T) {
 	}
 	if _, err := s.Refuse(ctx, n, by, "", ""); !errors.Is(err, cases.ErrInvalid) {
 		t.Errorf("refusal without reason: %v", err)
+	}
+	// A retry of the same message finds the same application.
+	if again, err := s.Handle(ctx, req); err != nil || number(t, again) != n {
+		t.Fatalf("retry: %v", err)
 	}
 	c, err = s.Refuse(ctx, n, by, "Нет медицинских показаний.", "")
 	if err != nil || c.Status != cases.Refused || c.Result == nil || c.Result.Reason != "Нет медицинских показаний." {

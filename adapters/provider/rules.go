@@ -86,7 +86,7 @@ func RequireAttachments(in *Input, types ...string) *Decision {
 // Age returns the full years of p at t.
 func Age(p *gbdfl.Person, t time.Time) int {
 	y := t.Year() - p.BirthDate.Year()
-	if t.YearDay() < p.BirthDate.YearDay() {
+	if t.Month() < p.BirthDate.Month() || t.Month() == p.BirthDate.Month() && t.Day() < p.BirthDate.Day() {
 		y--
 	}
 	return y

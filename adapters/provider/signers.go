@@ -64,7 +64,8 @@ func (o *Officials) Signer(ctx context.Context, org catalogue.Organisation) (*Si
 	crtPath, keyPath := filepath.Join(o.Dir, org.ID+".crt"), filepath.Join(o.Dir, org.ID+".key")
 	var s *Signer
 	if cs, err := certs.ReadCertificates(crtPath); err == nil {
-		if k, err := certs.ReadPrivateKey(keyPath); err == nil && time.Until(cs[0].NotAfter) > 30*24*time.Hour {
+		// The key must be the certificate's (a crash between writing the two leaves a mismatch).
+		if k, err := certs.ReadPrivateKey(keyPath); err == nil && time.Until(cs[0].NotAfter) > 30*24*time.Hour && samePublic(k, cs[0]) {
 			id, err := certs.IdentityOf(cs[0], certs.ParseOptions{})
 			if err == nil && id.BIN == org.BIN {
 				s = &Signer{Key: k, Cert: cs[0], Official: official(id)}
@@ -134,4 +135,9 @@ func (o *Officials) issue(ctx context.Context, org catalogue.Organisation, crtPa
 		return nil, err
 	}
 	return &Signer{Key: iss.Key, Cert: iss.Certificate, Official: official(id)}, nil
+}
+
+func samePublic(k crypto.Signer, c *x509.Certificate) bool {
+	pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(c.PublicKey)
 }

@@ -67,8 +67,11 @@ func StatusData(c *cases.Case, svc *catalogue.Service) *etree.Element {
 	return d
 }
 
-// StatusAdapter answers SHEP_ApplicationStatus: data holds applicationNumber; only the sender that
-// submitted the application may read it.
+// StatusAdapter answers SHEP_ApplicationStatus: data holds applicationNumber and iin, the ИИН of
+// the person asking (as the sender authenticated them: the citizen logged in to the portal, the
+// applicant at the ЦОН counter). It must be the applicant's or the representative's; the sender must
+// be the one that submitted the application, or the portal (the citizen's «История получения
+// услуг» shows applications of every channel).
 type StatusAdapter struct {
 	Cases     *cases.Store
 	Catalogue *catalogue.Catalogue
@@ -76,18 +79,22 @@ type StatusAdapter struct {
 
 // Handle implements adapters.Adapter.
 func (a *StatusAdapter) Handle(ctx context.Context, req *adapters.Request) (*adapters.Response, error) {
-	var number string
+	var number, iin string
 	if req.Data != nil {
 		if el := req.Data.SelectElement("applicationNumber"); el != nil {
 			number = strings.TrimSpace(el.Text())
 		}
+		if el := req.Data.SelectElement("iin"); el != nil {
+			iin = strings.TrimSpace(el.Text())
+		}
 	}
-	if number == "" {
-		return nil, faults.New(faults.RequestMalformed, "%s needs data/applicationNumber", StatusServiceID)
+	if number == "" || iin == "" {
+		return nil, faults.New(faults.RequestMalformed, "%s needs data/applicationNumber and data/iin", StatusServiceID)
 	}
 	c, err := a.Cases.Get(ctx, number)
 	switch {
-	case errors.Is(err, cases.ErrNotFound) || err == nil && c.SenderID != req.SenderID:
+	case errors.Is(err, cases.ErrNotFound) || err == nil && (iin != c.Applicant.IIN && iin != c.Represented ||
+		c.SenderID != req.SenderID && req.Channel != "portal"):
 		// Another sender's application is answered as unknown: its existence is not disclosed.
 		return nil, faults.New(faults.ApplicationNotFound, "application %q", number)
 	case err != nil:
