@@ -289,41 +289,12 @@ func (s *Store) List(ctx context.Context, after string, limit int) ([]*PowerOfAt
 }
 
 func (s *Store) each(ctx context.Context, after string, f func(*PowerOfAttorney) bool) error {
-	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPower), PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		start := powerKey(after)
-		for it.Seek(start); it.Valid(); it.Next() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			item := it.Item()
-			if after != "" && bytes.Equal(item.Key(), start) {
-				continue
-			}
-			p := new(PowerOfAttorney)
-			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, p) }); err != nil {
-				return fmt.Errorf("decode %q: %w", item.Key()[len(prefixPower):], err)
-			}
-			if !f(p) {
-				return nil
-			}
-		}
-		return nil
-	})
+	return store.Scan(ctx, s.db, []byte(prefixPower), after, f)
 }
 
 // Count returns the number of powers of attorney.
 func (s *Store) Count(ctx context.Context) (int, error) {
-	n := 0
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPower)})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
+	n, err := store.Count(ctx, s.db, []byte(prefixPower))
 	if err != nil {
 		return 0, fmt.Errorf("enis: count: %w", err)
 	}

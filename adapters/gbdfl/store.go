@@ -1,7 +1,6 @@
 package gbdfl
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -181,46 +180,12 @@ func (s *Store) List(ctx context.Context, after string, limit int) ([]*Person, e
 
 // each calls f with every person after the ИИН after, in ИИН order, until f returns false.
 func (s *Store) each(ctx context.Context, after string, f func(*Person) bool) error {
-	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPerson), PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		start := personKey(after)
-		for it.Seek(start); it.Valid(); it.Next() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			item := it.Item()
-			if after != "" && bytes.Equal(item.Key(), start) {
-				continue
-			}
-			p := new(Person)
-			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, p) }); err != nil {
-				return fmt.Errorf("decode %q: %w", item.Key()[len(prefixPerson):], err)
-			}
-			if !f(p) {
-				return nil
-			}
-		}
-		return nil
-	})
+	return store.Scan(ctx, s.db, []byte(prefixPerson), after, f)
 }
 
 // Count returns the number of persons.
 func (s *Store) Count(ctx context.Context) (int, error) {
-	n := 0
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPerson)})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-			if n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	n, err := store.Count(ctx, s.db, []byte(prefixPerson))
 	if err != nil {
 		return 0, fmt.Errorf("gbdfl: count: %w", err)
 	}
