@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -51,4 +52,44 @@ func Count(ctx context.Context, db *DB, prefix []byte) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// WriteChunked writes items with put, in transactions of about chunk bytes each (put returns the
+// bytes it wrote). An item that overflows a transaction is redone in a fresh one, so put must be
+// idempotent. Only a store failure can stop it midway; validation belongs before.
+func WriteChunked[T any](ctx context.Context, db *DB, items []T, chunk int, put func(*badger.Txn, T) (int, error)) error {
+	txn := db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	commit := func() error {
+		if err := txn.Commit(); err != nil {
+			return err
+		}
+		txn = db.NewTransaction(true)
+		return nil
+	}
+	size := 0
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if size > chunk {
+			if err := commit(); err != nil {
+				return err
+			}
+			size = 0
+		}
+		n, err := put(txn, it)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			if err := commit(); err != nil {
+				return err
+			}
+			size = 0
+			n, err = put(txn, it)
+		}
+		if err != nil {
+			return err
+		}
+		size += n
+	}
+	return commit()
 }

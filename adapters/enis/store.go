@@ -320,38 +320,11 @@ func (s *Store) PutBatch(ctx context.Context, ps []*PowerOfAttorney) error {
 
 // write stores valid powers of attorney in transactions of about txnBytes each.
 func (s *Store) write(ctx context.Context, ps []*PowerOfAttorney) error {
-	txn := s.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	commit := func() error {
-		if err := txn.Commit(); err != nil {
-			return fmt.Errorf("enis: write: %w", err)
-		}
-		txn = s.db.NewTransaction(true)
-		return nil
-	}
-	size := 0
-	for _, p := range ps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if size > txnBytes {
-			if err := commit(); err != nil {
-				return err
-			}
-			size = 0
-		}
+	return store.WriteChunked(ctx, s.db, ps, txnBytes, func(txn *badger.Txn, p *PowerOfAttorney) (int, error) {
 		n, err := putPower(txn, p)
-		if errors.Is(err, badger.ErrTxnTooBig) {
-			if err := commit(); err != nil {
-				return err
-			}
-			size = 0
-			n, err = putPower(txn, p)
+		if err != nil && !errors.Is(err, badger.ErrTxnTooBig) {
+			return n, fmt.Errorf("enis: write %s: %w", p.Number, err)
 		}
-		if err != nil {
-			return fmt.Errorf("enis: write %s: %w", p.Number, err)
-		}
-		size += n
-	}
-	return commit()
+		return n, err
+	})
 }

@@ -240,39 +240,11 @@ func (s *Store) PutBatch(ctx context.Context, persons []*Person) error {
 // write stores valid persons in transactions of about txnBytes each. Validation has already
 // decided that the batch goes in whole; only a store failure can stop it midway.
 func (s *Store) write(ctx context.Context, persons []*Person) error {
-	txn := s.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	commit := func() error {
-		if err := txn.Commit(); err != nil {
-			return fmt.Errorf("gbdfl: write: %w", err)
-		}
-		txn = s.db.NewTransaction(true)
-		return nil
-	}
-	size := 0
-	for _, p := range persons {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if size > txnBytes {
-			if err := commit(); err != nil {
-				return err
-			}
-			size = 0
-		}
+	return store.WriteChunked(ctx, s.db, persons, txnBytes, func(txn *badger.Txn, p *Person) (int, error) {
 		n, err := putPerson(txn, p)
-		if errors.Is(err, badger.ErrTxnTooBig) {
-			// Redo the person in a fresh transaction: its writes are idempotent.
-			if err := commit(); err != nil {
-				return err
-			}
-			size = 0
-			n, err = putPerson(txn, p)
+		if err != nil && !errors.Is(err, badger.ErrTxnTooBig) {
+			return n, fmt.Errorf("gbdfl: write %s: %w", p.IIN, err)
 		}
-		if err != nil {
-			return fmt.Errorf("gbdfl: write %s: %w", p.IIN, err)
-		}
-		size += n
-	}
-	return commit()
+		return n, err
+	})
 }
