@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -29,6 +30,8 @@ type Request struct {
 	Document    []byte
 	// Signer is who signed the business document (or the envelope, when there is no document).
 	Signer *certs.Identity
+	// Received is when the gateway received the request (wall clock; zero: unknown).
+	Received time.Time
 }
 
 // Response is an adapter's answer, carried back in responseData/data.

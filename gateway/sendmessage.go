@@ -274,7 +274,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 			x.rec.IIN = strings.TrimSpace(iin.Text()) // e.g. a ГБД ФЛ request: found by ИИН in the log
 		}
 	}
-	areq := &adapters.Request{ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
+	areq := &adapters.Request{Received: x.start, ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
 		SessionID: x.rec.SessionID, Info: req.Info, Data: req.Data, Signer: transport.Identity}
 	var svc *catalogue.Service
 	if p.Catalogue != nil {

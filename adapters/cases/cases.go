@@ -122,9 +122,11 @@ type Case struct {
 	Applicant   Person `json:"applicant"`
 	Represented string `json:"representative_iin,omitempty"`
 	OperatorIIN string `json:"operator_iin,omitempty"`
-	// Regulation times (scaled clock): registration, the deadline of the service on this
-	// channel, and when the system decides on its own (zero: it waits for a specialist).
-	Received time.Time `json:"received"`
+	// Regulation times (scaled clock): submission (the gateway received the request),
+	// registration, the deadline of the service on this channel, and when the system decides on
+	// its own (zero: it waits for a specialist).
+	Submitted time.Time `json:"submitted,omitzero"`
+	Received  time.Time `json:"received"`
 	Deadline time.Time `json:"deadline"`
 	DecideAt time.Time `json:"decide_at,omitzero"`
 	Status   Status    `json:"status"`
@@ -191,6 +193,8 @@ var (
 //	c 0x02 system 0x00 number          → empty (open applications of a system)
 //	c 0x03 counter name                → uint64 big-endian (application and result numbers)
 //	c 0x04 sender 0x00 messageID       → number (a sender's retry finds its application)
+//	c 0x05 channel 0x00 number         → empty (decided, not yet handed over: the ЦОН's queue)
+//	c 0x06 service 0x00 shard          → Stats (JSON), summed over shards by Stats
 //
 // Numbers, ИИН and system names never contain 0x00 (checked on Create).
 func caseKey(n string) []byte { return append([]byte("c\x00"), n...) }
@@ -198,6 +202,7 @@ func applicantKey(iin, n string) []byte {
 	return append(append(append([]byte("c\x01"), iin...), 0), n...)
 }
 func openKey(sys, n string) []byte  { return append(append(append([]byte("c\x02"), sys...), 0), n...) }
+func pendingKey(ch, n string) []byte { return append(append(append([]byte("c\x05"), ch...), 0), n...) }
 func counterKey(name string) []byte { return append([]byte("c\x03"), name...) }
 func messageKey(sender, id string) []byte {
 	return append(append(append([]byte("c\x04"), sender...), 0), id...)
@@ -332,12 +337,30 @@ func put(txn *badger.Txn, old, c *Case) error {
 	wasOpen := old != nil && old.Status.Open()
 	switch {
 	case c.Status.Open() && !wasOpen:
-		return txn.Set(openKey(c.System, c.Number), nil)
+		if err := txn.Set(openKey(c.System, c.Number), nil); err != nil {
+			return err
+		}
 	case !c.Status.Open() && wasOpen:
-		return txn.Delete(openKey(c.System, c.Number))
+		if err := txn.Delete(openKey(c.System, c.Number)); err != nil {
+			return err
+		}
 	}
-	return nil
+	wasPending := old != nil && old.awaitsHandover()
+	switch {
+	case c.awaitsHandover() && !wasPending:
+		if err := txn.Set(pendingKey(c.Channel, c.Number), nil); err != nil {
+			return err
+		}
+	case !c.awaitsHandover() && wasPending:
+		if err := txn.Delete(pendingKey(old.Channel, c.Number)); err != nil {
+			return err
+		}
+	}
+	return addStats(txn, old, c)
 }
+
+// awaitsHandover reports whether a result was issued and not yet handed over to the applicant.
+func (c *Case) awaitsHandover() bool { return c.Status == Completed || c.Status == Refused }
 
 func get(txn *badger.Txn, number string) (*Case, error) {
 	it, err := txn.Get(caseKey(number))

@@ -171,7 +171,7 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 	}
 	now := s.o.Clock.Now()
 	c := &cases.Case{ServiceID: svc.ID, System: s.o.Name, Provider: svc.Provider.ID, Channel: req.Channel, SenderID: req.SenderID,
-		SessionID: req.SessionID, MessageID: req.Info.MessageID, Received: now, Applicant: cases.Person{IIN: app.Applicant.IIN, Name: personName(app.Applicant)},
+		SessionID: req.SessionID, MessageID: req.Info.MessageID, Received: now, Submitted: submitted(s.o.Clock, req.Received, now), Applicant: cases.Person{IIN: app.Applicant.IIN, Name: personName(app.Applicant)},
 		Application: req.Document}
 	if app.Representative != nil {
 		c.Represented = app.Representative.IIN
@@ -505,6 +505,13 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 			return err
 		}
 		c.DecideAt = time.Time{}
+		if c.Channel == ChannelPortal {
+			// The portal puts the result into the applicant's личный кабинет at once; on the
+			// other channels it waits in the queue of whoever hands it over (the ЦОН operator).
+			if err := c.Apply(cases.Event{Action: cases.ActDeliver, At: now, Real: time.Now(), Actor: PortalCabinet, Note: "результат направлен в личный кабинет"}); err != nil {
+				return err
+			}
+		}
 		c.Result = &cases.Result{Kind: string(doc.Kind), Number: doc.Number, Title: doc.TitleRU, Reason: doc.Reason, Issued: now,
 			OfficialIIN: signer.Official.IIN, OfficialName: signer.Official.Name, Document: signed}
 		return nil
@@ -515,6 +522,25 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 	s.unschedule(number)
 	s.o.Logger.InfoContext(ctx, "result issued", "system", s.o.Name, "application", number, "kind", doc.Kind, "result", doc.Number, "by", by.Name)
 	return c, nil
+}
+
+// ChannelPortal is the catalogue's code of the portal channel, and PortalCabinet the actor that
+// delivers its results.
+const (
+	ChannelPortal = "portal"
+	PortalCabinet = "ПЭП: личный кабинет"
+)
+
+// submitted is the regulation time at which the gateway received the request (received, wall
+// clock), or now when it is unknown or later than now.
+func submitted(clock *worktime.Clock, received, now time.Time) time.Time {
+	if received.IsZero() {
+		return now
+	}
+	if t := clock.Virtual(received); !t.After(now) {
+		return t
+	}
+	return now
 }
 
 func positiveKind(svc *catalogue.Service) results.Kind {

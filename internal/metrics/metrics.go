@@ -204,3 +204,37 @@ func (g *Gauge) write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %g\n", g.n, g.help, g.n, g.n, v)
 }
+
+// Sample is one value of a labelled gauge.
+type Sample struct {
+	Labels []string // values, in the order of the gauge's label names
+	Value  float64
+}
+
+// GaugeVec is a labelled gauge whose samples are read when metrics are written.
+type GaugeVec struct {
+	n, help string
+	labels  []string
+	f       func() []Sample
+}
+
+// GaugeVecFunc registers a labelled gauge whose samples f returns at every scrape.
+func (r *Registry) GaugeVecFunc(name, help string, f func() []Sample, labels ...string) {
+	r.add(&GaugeVec{n: name, help: help, labels: labels, f: f})
+}
+
+func (g *GaugeVec) name() string { return g.n }
+
+func (g *GaugeVec) write(w io.Writer) {
+	ss := g.f()
+	if len(ss) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", g.n, g.help, g.n)
+	for _, s := range ss {
+		if math.IsNaN(s.Value) || len(s.Labels) != len(g.labels) {
+			continue
+		}
+		fmt.Fprintf(w, "%s%s %g\n", g.n, labelString(g.labels, s.Labels), s.Value)
+	}
+}

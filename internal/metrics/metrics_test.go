@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -34,5 +35,25 @@ func TestExposition(t *testing.T) {
 	}
 	if c.Value("S", "SCSS001") != 2 {
 		t.Error("Value")
+	}
+}
+
+func TestGaugeVecFunc(t *testing.T) {
+	r := New()
+	r.GaugeVecFunc("x_ratio", "A ratio.", func() []Sample {
+		return []Sample{{Labels: []string{"A-1", "q"}, Value: 0.5}, {Labels: []string{"B\"2", "q"}, Value: math.NaN()}, {Labels: []string{"short"}, Value: 1}}
+	}, "service", "question")
+	var b strings.Builder
+	r.Write(&b)
+	want := "# HELP x_ratio A ratio.\n# TYPE x_ratio gauge\nx_ratio{service=\"A-1\",question=\"q\"} 0.5\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+	r2 := New()
+	r2.GaugeVecFunc("y", "none", func() []Sample { return nil })
+	var e strings.Builder
+	r2.Write(&e)
+	if e.Len() != 0 {
+		t.Fatalf("an empty gauge vec wrote %q", e.String())
 	}
 }
