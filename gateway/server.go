@@ -34,6 +34,9 @@ type Options struct {
 	// AdminRoutes mount further admin endpoints (registries, providers, cases, faults) on the
 	// token-protected /admin router.
 	AdminRoutes []func(*mux.Router)
+	// Routes mount further public endpoints (the личный кабинет and its pages) on the root router;
+	// they protect themselves.
+	Routes []func(*mux.Router)
 	// Catalogue, when set, is served at GET /api/services.
 	Catalogue any
 	// MaxBody bounds a request body (default 8 MiB).
@@ -95,6 +98,9 @@ func New(opts Options) (*Server, error) {
 				jsonhttp.Write(w, http.StatusOK, opts.Catalogue)
 			}).Methods(http.MethodGet)
 		}
+	}
+	for _, f := range opts.Routes {
+		f(s.router)
 	}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		jsonhttp.Error(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.URL.Path)

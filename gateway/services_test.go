@@ -247,10 +247,15 @@ func TestServices(t *testing.T) {
 					}
 					return statusOf(t, ans)
 				}
+				// A portal result goes to the личный кабинет at once; elsewhere it waits to be handed over.
+				completed, refusedStatus := "completed", "refused"
+				if ch == "portal" {
+					completed, refusedStatus = "delivered", "delivered"
+				}
 				refused := func(a app, why string, want string) {
 					t.Helper()
 					s := submit(a)
-					if s.status != "refused" || s.kind != "refusal" || !strings.Contains(s.reason, want) {
+					if s.status != refusedStatus || s.kind != "refusal" || !strings.Contains(s.reason, want) {
 						t.Errorf("%s: status %s, result %s %q; want a refusal mentioning %q", why, s.status, s.kind, s.reason, want)
 						return
 					}
@@ -273,7 +278,7 @@ func TestServices(t *testing.T) {
 					}
 				}
 				s := submit(a)
-				if s.status != "completed" || s.kind == "refusal" || s.kind == "" {
+				if s.status != completed || s.kind == "refusal" || s.kind == "" {
 					t.Fatalf("positive path: status %s, result %q, reason %q", s.status, s.kind, s.reason)
 				}
 				doc := w.checkResult(t, svc, p.IIN, s)
@@ -294,7 +299,7 @@ func TestServices(t *testing.T) {
 					// Not a recipient: still a certificate, saying so.
 					q, _ := w.person(false, false)
 					s := submit(base(q.IIN))
-					if s.status != "completed" || s.kind != "certificate" {
+					if s.status != completed || s.kind != "certificate" {
 						t.Fatalf("not a recipient: %s %s", s.status, s.kind)
 					}
 					if d := w.checkResult(t, svc, q.IIN, s); !strings.Contains(d.Text, "не является получателем") {
@@ -544,7 +549,7 @@ func TestScheduledDecision(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		s = statusOf(t, w.statusQuery("portal", "portal-password", s.number, p.IIN, system))
 	}
-	if s.status != "completed" {
+	if s.status != "delivered" { // a portal application: its result is in the личный кабинет
 		t.Fatalf("not decided on schedule: %s", s.status)
 	}
 	w.checkResult(t, svc, p.IIN, s)

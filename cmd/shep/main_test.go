@@ -266,7 +266,7 @@ func TestSendSenderLog(t *testing.T) {
 	if code, out, errs := shep(t, "case", "take", "--data", data, "--server", base, "--actor", "ДЖАКУПОВА Д.", number); code != 0 || !strings.Contains(out, "в работе") {
 		t.Fatalf("case take: %d %s %s", code, out, errs)
 	}
-	if code, out, errs := shep(t, "case", "complete", "--data", data, "--server", base, "--actor", "ДЖАКУПОВА Д.", number); code != 0 || !strings.Contains(out, "исполненные") {
+	if code, out, errs := shep(t, "case", "complete", "--data", data, "--server", base, "--actor", "ДЖАКУПОВА Д.", number); code != 0 || !strings.Contains(out, "выдано") {
 		t.Fatalf("case complete: %d %s %s", code, out, errs)
 	}
 	resultFile := filepath.Join(dir, "result.xml")
