@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/shep-kz/shep/adapters/cases"
 	"github.com/shep-kz/shep/adapters/catalogue"
+	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/adapters/results"
 	"github.com/shep-kz/shep/adapters/worktime"
+	"github.com/shep-kz/shep/cabinet/accounts"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/validate"
 	"github.com/shep-kz/shep/internal/metrics"
@@ -469,5 +472,64 @@ func TestAPI(t *testing.T) {
 	_, body, _ = call("GET", "/api/cabinet/applications", alice, "")
 	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Applications) != 2 {
 		t.Fatalf("list: %v %s", err, body)
+	}
+}
+
+// TestOpenAPICoversRoutes: every route of the cabinet, its admin API and the accounts is in
+// openapi.yaml, and the file names no route that does not exist.
+var pathVar = regexp.MustCompile(`\{(\w+):[^/]*\}`)
+
+func TestOpenAPICoversRoutes(t *testing.T) {
+	w := newWorld(t)
+	r := mux.NewRouter()
+	w.svc.Routes(r, Auth{Require: func(h http.Handler) http.Handler { return h }, Who: func(*http.Request) (string, bool) { return "", false }})
+	w.svc.AdminRoutes(r.PathPrefix("/admin").Subrouter())
+	acc, err := accounts.New(accounts.Options{DB: w.svc.o.DB, Persons: gbdfl.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc.Routes(r)
+	routes := map[string]bool{}
+	err = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := rt.GetPathTemplate()
+		if err != nil || !(strings.HasPrefix(tpl, "/api/") || strings.HasPrefix(tpl, "/admin/")) {
+			return nil
+		}
+		if _, err := rt.GetMethods(); err != nil {
+			return nil // a prefix, not an endpoint
+		}
+		tpl = pathVar.ReplaceAllString(tpl, "{$1}") // {iin:[0-9]{12}} → {iin}
+		routes[tpl] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The paths are the keys under "paths:" indented by two spaces.
+	inPaths := false
+	var doc struct{ Paths map[string]any }
+	doc.Paths = map[string]any{}
+	for _, line := range strings.Split(string(OpenAPI), "\n") {
+		switch {
+		case line == "paths:":
+			inPaths = true
+		case inPaths && strings.HasPrefix(line, "  /") && strings.HasSuffix(line, ":"):
+			doc.Paths[strings.TrimSuffix(strings.TrimSpace(line), ":")] = true
+		case inPaths && line != "" && !strings.HasPrefix(line, " "):
+			inPaths = false
+		}
+	}
+	if len(routes) < 20 {
+		t.Fatalf("only %d routes found: %v", len(routes), routes)
+	}
+	for rt := range routes {
+		if doc.Paths[rt] == nil {
+			t.Errorf("route %s is not in openapi.yaml", rt)
+		}
+	}
+	for p := range doc.Paths {
+		if !routes[p] {
+			t.Errorf("openapi.yaml names %s, which is not a route", p)
+		}
 	}
 }

@@ -119,11 +119,11 @@ func (s *Service) LoginSigned(ctx context.Context, signedXML []byte) (*Session, 
 		e.Err = err
 		return nil, e
 	}
-	id2 := verdict.Identity
-	if id2 == nil || id2.IIN == "" {
+	ident := verdict.Identity
+	if ident == nil || ident.IIN == "" {
 		return nil, refusal(ErrCertRefused, "Сертификат не принят: в нём нет ИИН")
 	}
-	iin := id2.IIN
+	iin := ident.IIN
 	p, err := s.person(ctx, iin)
 	if err != nil {
 		s.log.InfoContext(ctx, "certificate sign-in refused: person", "iin", iin, "err", err)
@@ -147,7 +147,7 @@ func (s *Service) LoginSigned(ctx context.Context, signedXML []byte) (*Session, 
 			return err
 		}
 		if !found {
-			email, _ := normalizeEmail(id2.Email)
+			email, _ := normalizeEmail(ident.Email)
 			acc = accountRec{IIN: iin, Name: personName(p), Email: email, Created: now.UTC()}
 			if err := setJSON(txn, accountKey(iin), &acc); err != nil {
 				return err
@@ -167,7 +167,7 @@ func (s *Service) LoginSigned(ctx context.Context, signedXML []byte) (*Session, 
 	if created {
 		s.log.InfoContext(ctx, "citizen registered by certificate", "iin", iin)
 	}
-	s.log.InfoContext(ctx, "citizen signed in", "iin", iin, "method", MethodCertificate, "serial", id2.Serial)
+	s.log.InfoContext(ctx, "citizen signed in", "iin", iin, "method", MethodCertificate, "serial", ident.Serial)
 	return sess, nil
 }
 

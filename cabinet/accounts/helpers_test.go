@@ -178,7 +178,9 @@ func (e *env) call(t *testing.T, method, path string, body any, header map[strin
 	return reply{status: res.StatusCode, body: b, header: res.Header}
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
 
 func cookieHeader(token string) map[string]string {
 	return map[string]string{"Cookie": CookieName + "=" + token}

@@ -179,8 +179,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	site, err := buildCabinet(ctx, cabinetDeps{data: *data, db: db, authority: authority, set: adapterSet, pipe: pipe, validator: tr.Validator,
+		testIDs: c.TestIdentities, log: log})
+	if err != nil {
+		return err
+	}
 	srv, err := gateway.New(gateway.Options{CA: authority, Store: db, Logger: log, Pipeline: pipe, CRLs: tr.CRLs, AdminToken: token, MaxBody: c.MaxBody,
-		AdminRoutes: adapterSet.AdminRoutes(), Catalogue: adapterSet.Catalogue})
+		AdminRoutes: append(adapterSet.AdminRoutes(), site.admin...), Routes: site.routes, Catalogue: adapterSet.Catalogue})
 	if err != nil {
 		return err
 	}
