@@ -51,6 +51,7 @@ type world struct {
 	set      *builtin.Set // the built-in providers, registries and catalogue (newServiceWorld)
 	base     string       // the server's root URL
 	dir      string
+	db       *store.DB
 }
 
 const (
@@ -77,6 +78,7 @@ func newWorldWith(t testing.TB, bo *builtin.Options) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	w.db = db
 	if w.senders, err = participants.New(db, participants.Options{BcryptCost: 4}); err != nil {
 		t.Fatal(err)
 	}

@@ -186,13 +186,20 @@ func readAnswer(resp []byte, out *Outcome) error {
 	if body == nil {
 		return errors.New("portal: the gateway's answer has no SOAP Body")
 	}
-	if f := body.FindElement(".//Fault"); f != nil {
+	if f := body.FindElement(".//" + syncchannel.FaultElement); f != nil {
 		ei, err := syncchannel.ParseFault(f)
 		if err != nil {
 			return fmt.Errorf("portal: the gateway's fault: %w", err)
 		}
 		out.Code, out.Message, out.SessionID = ei.Code, ei.Message, ei.SessionID
 		return nil
+	}
+	if f := body.FindElement("./Fault"); f != nil {
+		msg := "no faultstring"
+		if fs := f.FindElement(".//faultstring"); fs != nil {
+			msg = fs.Text()
+		}
+		return fmt.Errorf("portal: the gateway answered a SOAP fault without ErrorInfo: %s", msg)
 	}
 	r, err := syncchannel.ParseResponse(body)
 	if err != nil {
