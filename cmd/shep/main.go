@@ -37,6 +37,7 @@ func commands() []command {
 		{"verify", "verify a signed SOAP envelope (WS-Security) or document (enveloped) and its signer", runVerify},
 		{"sign", "sign a SOAP envelope (--wsse) or a document (--enveloped)", runSign},
 		{"send", "build, sign and send a SendMessage to a gateway, and show the answer", runSend},
+		{"bench", "load-test a gateway: signed requests of a mix of services; throughput, latency, crypto floor", runBench},
 		{"sender", "manage the gateway's senders: sender add|list|remove", runSender},
 		{"log", "query the message log: log [filters] | log show SESSION", runLog},
 		{"registry", "ГБД ФЛ and ЕНИС: registry gbdfl|enis get|put|delete|list|import|export|generate", runRegistry},

@@ -31,9 +31,12 @@ type Outcome struct {
 	AppStatus string
 }
 
-// Decided reports whether the answer carries the provider's decision (the application's status is
-// final, so its result document was signed while the request was processed).
-func (o Outcome) Decided() bool { return o.AppStatus == "completed" || o.AppStatus == "refused" }
+// Decided reports whether the answer carries the provider's decision: the new application's
+// status is final (completed, refused, or delivered to the applicant's cabinet), so its result
+// document was signed while the request was processed.
+func (o Outcome) Decided() bool {
+	return o.AppStatus == "completed" || o.AppStatus == "refused" || o.AppStatus == "delivered"
+}
 
 // Classify reads an answer without parsing the XML or verifying its signature (the client's CPU is
 // not what is measured): the fault's first errorCode, or the response's status code and the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/shep-kz/shep/adapters/catalogue"
@@ -72,7 +73,11 @@ func ParseMix(b []byte) (Mix, error) {
 	if err := dec.Decode(&m); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, fmt.Errorf("mix: %s: want %s, found a JSON %s", te.Field, te.Type, te.Value)
+			want := te.Type.String()
+			if te.Type.Kind() == reflect.Int {
+				want = "an integer"
+			}
+			return nil, fmt.Errorf("mix: %q must be %s, found a JSON %s", te.Field, want, te.Value)
 		}
 		return nil, fmt.Errorf("mix: want a JSON array of {\"service\", \"weight\", \"channel\"}: %w", err)
 	}
@@ -135,7 +140,7 @@ func (m Mix) Validate() error {
 		} else {
 			total += e.Weight
 		}
-		if e.Sender == "" {
+		if _, known := demoSenders[e.Channel]; known && e.Sender == "" {
 			errs = append(errs, fmt.Errorf("%s: \"sender\" is required for channel %q", at, e.Channel))
 		}
 		if j, ok := seen[e.Name()]; ok && e.Service != "" {

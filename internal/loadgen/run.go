@@ -43,22 +43,22 @@ type EntryStats struct {
 // Result is what a run measured. Only requests sent (closed loop) or due (open loop) within the
 // measured window count.
 type Result struct {
-	Elapsed  time.Duration // from the start of the window to the last counted answer
-	Requests int64         // answered or failed
+	Elapsed                       time.Duration // from the start of the window to the last counted answer
+	Requests                      int64         // answered or failed
 	Successes, Refusals, Failures int64
-	Dropped        int64            // open loop: due while every worker was busy
-	Warmup         int64            // requests of the warm-up, not counted
-	RefusalCodes   map[string]int64 // errorCode → count
-	FailureKinds   map[string]int64 // "HTTP 502", "transport: connection refused", … → count
-	AppStatus      map[string]int64 // the applications' status in successful answers
-	Latency        Histogram        // every request that got an HTTP answer
-	Entries        []EntryStats
-	Interrupted    bool // ctx was cancelled before the end
-	Mode           string
-	Concurrency    int
-	Rate           float64
-	Duration       time.Duration
-	WarmupDuration time.Duration
+	Dropped                       int64            // open loop: due while every worker was busy
+	Warmup                        int64            // requests of the warm-up, not counted
+	RefusalCodes                  map[string]int64 // errorCode → count
+	FailureKinds                  map[string]int64 // "HTTP 502", "transport: connection refused", … → count
+	AppStatus                     map[string]int64 // the applications' status in successful answers
+	Latency                       Histogram        // every request that got an HTTP answer
+	Entries                       []EntryStats
+	Interrupted                   bool // ctx was cancelled before the end
+	Mode                          string
+	Concurrency                   int
+	Rate                          float64
+	Duration                      time.Duration
+	WarmupDuration                time.Duration
 }
 
 // Run sends requests from o.Source to o.Target for o.Warmup + o.Duration and measures the
