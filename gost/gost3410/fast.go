@@ -1,6 +1,7 @@
 package gost3410
 
 import (
+	"encoding/binary"
 	"math/big"
 )
 
@@ -29,7 +30,6 @@ const (
 type fastCurve struct {
 	f     *pmField
 	bits  int // 8·PointSize: scalar length in bits
-	b     fe
 	g     affPoint
 	gOdd  [1 << (wnafWidthG - 2)]affPoint // gOdd[i] = (2i+1)·G
 	comb  [][8]affPoint                   // comb[i][j] = (j+1)·16^i·G
@@ -38,8 +38,9 @@ type fastCurve struct {
 	combN int // number of 4-bit windows: 2·PointSize + 1
 }
 
-// newFastCurve builds the fast arithmetic for params already validated as
-// a = p − 3 over a pseudo-Mersenne p; it returns nil if p does not qualify.
+// newFastCurve builds the fast arithmetic and the base point tables for
+// validated params; it returns nil unless p = 2^256 − c or 2^512 − c (small c)
+// matches the coordinate size and a = p − 3.
 func newFastCurve(par *curveParams) *fastCurve {
 	f, ok := newPMField(par.p)
 	if !ok || f.bytes != par.size {
@@ -49,7 +50,6 @@ func newFastCurve(par *curveParams) *fastCurve {
 		return nil
 	}
 	fc := &fastCurve{f: f, bits: 8 * par.size, pBig: par.p, qBig: par.q}
-	f.fromBig(&fc.b, par.b)
 	f.fromBig(&fc.g.x, par.gx)
 	f.fromBig(&fc.g.y, par.gy)
 
@@ -323,9 +323,7 @@ func newScalar(k *big.Int) scalar {
 	var buf [64]byte
 	k.FillBytes(buf[:])
 	for i := 0; i < 8; i++ {
-		s[i] = uint64(buf[63-8*i]) | uint64(buf[62-8*i])<<8 | uint64(buf[61-8*i])<<16 |
-			uint64(buf[60-8*i])<<24 | uint64(buf[59-8*i])<<32 | uint64(buf[58-8*i])<<40 |
-			uint64(buf[57-8*i])<<48 | uint64(buf[56-8*i])<<56
+		s[i] = binary.BigEndian.Uint64(buf[56-8*i:])
 	}
 	return s
 }

@@ -50,12 +50,30 @@ func TestFieldMatchesBig(t *testing.T) {
 			// Redundant forms: p, p+1, 2^N − 1.
 			vals = append(vals, new(big.Int).Set(p), new(big.Int).Add(p, big.NewInt(1)),
 				new(big.Int).Sub(top, big.NewInt(1)), new(big.Int).Sub(top, big.NewInt(2)))
-			for range 200 {
-				vals = append(vals, randBelow(rng, top))
+			// Limb-boundary values 2^(64k), 2^(64k) − 1 and 2^N − 2^(64k): they
+			// drive the rare carries of the reduction (e.g. (2^N − 1)·2^64).
+			for k := 1; k < bits/64; k++ {
+				b := new(big.Int).Lsh(big.NewInt(1), uint(64*k))
+				vals = append(vals, b, new(big.Int).Sub(b, big.NewInt(1)), new(big.Int).Sub(top, b))
+			}
+			var pairs [][2]*big.Int
+			for _, x := range vals {
+				for _, y := range vals {
+					pairs = append(pairs, [2]*big.Int{x, y})
+				}
+			}
+			for range 300 {
+				pairs = append(pairs, [2]*big.Int{randBelow(rng, top), randBelow(rng, top)})
+			}
+			// Squares of values with long runs of one bits.
+			for k := 1; k < bits; k += 7 {
+				v := new(big.Int).Lsh(big.NewInt(1), uint(k))
+				v.Sub(v, big.NewInt(1))
+				pairs = append(pairs, [2]*big.Int{v, v}, [2]*big.Int{new(big.Int).Sub(top, v), v})
 			}
 			mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
-			for i, x := range vals {
-				y := vals[(i*7+3)%len(vals)]
+			for i, xy := range pairs {
+				x, y := xy[0], xy[1]
 				var fx, fy, z fe
 				f.fromBig(&fx, x)
 				f.fromBig(&fy, y)
@@ -85,7 +103,9 @@ func TestFieldMatchesBig(t *testing.T) {
 				z = fx
 				f.mul(&z, &z, &z)
 				check("mul aliased", &z, new(big.Int).Mul(x, x))
-				if i%10 == 0 {
+				f.sqr(&z, &fy)
+				check("sqr y", &z, new(big.Int).Mul(y, y))
+				if i%97 == 0 {
 					f.inv(&z, &fx)
 					want := new(big.Int).ModInverse(mod(new(big.Int).Set(x)), p)
 					if want == nil {
@@ -268,5 +288,133 @@ func TestWNAF(t *testing.T) {
 				t.Fatalf("w=%d: wNAF of %X sums to %X", w, k, sum)
 			}
 		}
+	}
+}
+
+// TestPointSpecialCases drives the exceptional branches of the Jacobian
+// formulas: P+P, P+(−P), additions with infinity, doubling infinity.
+func TestPointSpecialCases(t *testing.T) {
+	for _, c := range []*Curve{TC26512A(), CryptoProA()} {
+		t.Run(c.Name, func(t *testing.T) {
+			fc, slow := c.par.fast, genericTwin(c)
+			k := big.NewInt(987654321)
+			p := fc.baseMult(k)
+			pa, ok := fc.toAffine(&p)
+			if !ok {
+				t.Fatal("k·G at infinity")
+			}
+			// Make P's Z ≠ 1 so that the Jacobian forms differ from the affine.
+			var p2 jacPoint
+			fc.double(&p2, &p)
+			wantX, wantY, _ := slow.bigToAffine(slow.bigScalarMult(c.X, c.Y, new(big.Int).Lsh(k, 1)))
+			same := func(name string, got *jacPoint, x, y *big.Int) {
+				t.Helper()
+				gx, gy, ok := fc.bigAffine(got)
+				if x == nil {
+					if ok {
+						t.Errorf("%s: want infinity, got (%X, %X)", name, gx, gy)
+					}
+					return
+				}
+				if !ok || gx.Cmp(x) != 0 || gy.Cmp(y) != 0 {
+					t.Errorf("%s: got (%X, %X, %v), want (%X, %X)", name, gx, gy, ok, x, y)
+				}
+			}
+			same("double", &p2, wantX, wantY)
+
+			var r jacPoint
+			fc.add(&r, &p, &p)
+			same("add(P, P)", &r, wantX, wantY)
+			fc.madd(&r, &p, &pa)
+			same("madd(P, P)", &r, wantX, wantY)
+
+			neg := fc.negJac(&p)
+			fc.add(&r, &p, &neg)
+			same("add(P, −P)", &r, nil, nil)
+			na := fc.negAff(&pa)
+			fc.madd(&r, &p, &na)
+			same("madd(P, −P)", &r, nil, nil)
+
+			px, py := fc.f.toBig(&pa.x), fc.f.toBig(&pa.y)
+			var inf jacPoint
+			fc.add(&r, &inf, &p)
+			same("add(O, P)", &r, px, py)
+			fc.add(&r, &p, &inf)
+			same("add(P, O)", &r, px, py)
+			fc.madd(&r, &inf, &pa)
+			same("madd(O, P)", &r, px, py)
+			fc.double(&r, &inf)
+			same("double(O)", &r, nil, nil)
+
+			// Aliasing: r = p.
+			r = p
+			fc.add(&r, &r, &r)
+			same("add aliased", &r, wantX, wantY)
+			r = p
+			fc.double(&r, &r)
+			same("double aliased", &r, wantX, wantY)
+
+			// baseMult(0) is infinity; baseMult(1) is G.
+			z := fc.baseMult(new(big.Int))
+			same("0·G", &z, nil, nil)
+			one := fc.baseMult(big.NewInt(1))
+			same("1·G", &one, c.X, c.Y)
+		})
+	}
+}
+
+// TestVerifyXAboveQ builds a signature whose point C has x_C ≥ q, so that
+// r = x_C − q and the check must try the candidate r + q. Random signatures
+// reach this case with probability about 2^−128 (CryptoPro-A) or 2^−256.
+//
+// Pick C = (x, y) with q ≤ x < p, a random a, the public key Q = C − a·G and
+// r = x − q. With e = −r and s = −a·r (mod q), verification computes
+// v = e⁻¹, z1 = s·v = a, z2 = −r·v = 1, so z1·G + z2·Q = C.
+func TestVerifyXAboveQ(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(4, 4))
+	for _, c := range []*Curve{TC26512A(), CryptoProA()} {
+		t.Run(c.Name, func(t *testing.T) {
+			par, slow := c.par, genericTwin(c)
+			span := new(big.Int).Sub(c.P, c.Q)
+			var cx, cy *big.Int
+			for range 1000 {
+				x := new(big.Int).Add(c.Q, randBelow(rng, span))
+				rhs := new(big.Int).Exp(x, big.NewInt(3), c.P)
+				rhs.Add(rhs, new(big.Int).Mul(c.A, x))
+				rhs.Add(rhs, c.B)
+				rhs.Mod(rhs, c.P)
+				if y := new(big.Int).ModSqrt(rhs, c.P); y != nil {
+					cx, cy = x, y
+					break
+				}
+			}
+			if cx == nil || !par.isOnCurve(cx, cy) {
+				t.Fatal("no point with q ≤ x < p found")
+			}
+			a := randBelow(rng, c.Q)
+			ax, ay := slow.baseMult(a)
+			// Q = C − a·G
+			qj := slow.bigAdd(slow.bigLift(cx, cy), slow.bigLift(ax, new(big.Int).Sub(c.P, ay)))
+			qx, qy, ok := slow.bigToAffine(qj)
+			if !ok {
+				t.Fatal("Q at infinity")
+			}
+			r := new(big.Int).Sub(cx, c.Q)
+			e := new(big.Int).Sub(c.Q, r)
+			s := new(big.Int).Mul(a, e) // −a·r
+			s.Mod(s, c.Q)
+			pub := &PublicKey{Curve: c, X: qx, Y: qy}
+			slowPub := &PublicKey{Curve: &Curve{par: slow}, X: qx, Y: qy}
+			if !VerifyE(pub, e, r, s) {
+				t.Error("fast path rejects the signature with x_C ≥ q")
+			}
+			if !VerifyE(slowPub, e, r, s) {
+				t.Error("math/big path rejects the signature with x_C ≥ q")
+			}
+			r1 := new(big.Int).Add(r, big.NewInt(1))
+			if VerifyE(pub, e, r1, s) || VerifyE(slowPub, e, r1, s) {
+				t.Error("r+1 accepted")
+			}
+		})
 	}
 }

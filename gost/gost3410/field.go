@@ -6,6 +6,11 @@ import (
 	"math/bits"
 )
 
+// add, sub, mul and sqr dispatch to straight-line code for n = 4 and n = 8,
+// generated into field_gen.go by gen_field.go.
+//
+//go:generate go run gen_field.go
+
 // fe is an element of a pseudo-Mersenne prime field p = 2^(64n) − c, stored as
 // little-endian 64-bit limbs; only the first n limbs (4 or 8) are used, the rest
 // stay zero. Elements are kept weakly reduced, in [0, 2^(64n)): every value has
@@ -37,7 +42,7 @@ func newPMField(p *big.Int) (*pmField, bool) {
 	}
 	c := new(big.Int).Lsh(big.NewInt(1), uint(64*n))
 	c.Sub(c, p)
-	if c.Sign() <= 0 || c.BitLen() > 31 || c.Bit(0) == 0 {
+	if c.Sign() <= 0 || c.BitLen() > 32 || c.Bit(0) == 0 {
 		return nil, false
 	}
 	f := &pmField{n: n, c: c.Uint64(), bytes: 8 * n}
@@ -77,41 +82,20 @@ func (f *pmField) setOne(z *fe) { *z = fe{1} }
 
 // add sets z = x + y.
 func (f *pmField) add(z, x, y *fe) {
-	n := f.n & 15
-	var carry uint64
-	for i := 0; i < n; i++ {
-		z[i&7], carry = bits.Add64(x[i&7], y[i&7], carry)
+	if f.n == 8 {
+		add8(z, x, y, f.c)
+	} else {
+		add4(z, x, y, f.c)
 	}
-	f.foldCarry(z, carry)
-}
-
-// foldCarry adds carry·2^(64n) ≡ carry·c to the n-limb value z (carry ∈ {0,1}).
-func (f *pmField) foldCarry(z *fe, carry uint64) {
-	n := f.n & 15
-	var cc uint64
-	z[0], cc = bits.Add64(z[0], f.c&-carry, 0)
-	for i := 1; i < n; i++ {
-		z[i&7], cc = bits.Add64(z[i&7], 0, cc)
-	}
-	// A second overflow leaves z below c, so this addition cannot carry.
-	z[0] += f.c & -cc
 }
 
 // sub sets z = x − y.
 func (f *pmField) sub(z, x, y *fe) {
-	n := f.n & 15
-	var borrow uint64
-	for i := 0; i < n; i++ {
-		z[i&7], borrow = bits.Sub64(x[i&7], y[i&7], borrow)
+	if f.n == 8 {
+		sub8(z, x, y, f.c)
+	} else {
+		sub4(z, x, y, f.c)
 	}
-	// A borrow means z holds x − y + 2^(64n) ≡ x − y + c: take c away.
-	var bb uint64
-	z[0], bb = bits.Sub64(z[0], f.c&-borrow, 0)
-	for i := 1; i < n; i++ {
-		z[i&7], bb = bits.Sub64(z[i&7], 0, bb)
-	}
-	// A second borrow leaves z ≥ 2^(64n) − c > c, so this cannot borrow.
-	z[0] -= f.c & -bb
 }
 
 // neg sets z = −x.
@@ -120,146 +104,24 @@ func (f *pmField) neg(z, x *fe) {
 	f.sub(z, &zero, x)
 }
 
-// mul sets z = x·y.
+// mul sets z = x·y. The product t = lo + hi·2^(64n) is folded as lo + hi·c;
+// the top word w ≤ c of that sum is folded again as w·c < 2^64, and a last
+// overflow leaves a value below c², to which c is added without carry.
 func (f *pmField) mul(z, x, y *fe) {
-	var t [16]uint64
 	if f.n == 8 {
-		mulWide8(&t, x, y)
+		mul8(z, x, y, f.c)
 	} else {
-		mulWide4(&t, x, y)
+		mul4(z, x, y, f.c)
 	}
-	f.reduce(z, &t)
 }
 
 // sqr sets z = x².
 func (f *pmField) sqr(z, x *fe) {
-	var t [16]uint64
 	if f.n == 8 {
-		sqrWide8(&t, x)
+		sqr8(z, x, f.c)
 	} else {
-		sqrWide4(&t, x)
+		sqr4(z, x, f.c)
 	}
-	f.reduce(z, &t)
-}
-
-// mulWide8 sets t = x·y for 8-limb operands (schoolbook, 64 products).
-func mulWide8(t *[16]uint64, x, y *fe) {
-	for i := 0; i < 8; i++ {
-		xi := x[i]
-		var carry uint64
-		for j := 0; j < 8; j++ {
-			hi, lo := bits.Mul64(xi, y[j])
-			var c uint64
-			lo, c = bits.Add64(lo, t[(i+j)&15], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			t[(i+j)&15] = lo
-			carry = hi
-		}
-		t[(i+8)&15] = carry
-	}
-}
-
-// mulWide4 sets t[0:8] = x·y for 4-limb operands.
-func mulWide4(t *[16]uint64, x, y *fe) {
-	for i := 0; i < 4; i++ {
-		xi := x[i]
-		var carry uint64
-		for j := 0; j < 4; j++ {
-			hi, lo := bits.Mul64(xi, y[j])
-			var c uint64
-			lo, c = bits.Add64(lo, t[(i+j)&15], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			t[(i+j)&15] = lo
-			carry = hi
-		}
-		t[(i+4)&15] = carry
-	}
-}
-
-// sqrWide8 sets t = x² for an 8-limb operand: the 28 cross products once,
-// doubled, plus the 8 squares.
-func sqrWide8(t *[16]uint64, x *fe) {
-	for i := 0; i < 8; i++ {
-		xi := x[i]
-		var carry uint64
-		for j := i + 1; j < 8; j++ {
-			hi, lo := bits.Mul64(xi, x[j])
-			var c uint64
-			lo, c = bits.Add64(lo, t[(i+j)&15], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			t[(i+j)&15] = lo
-			carry = hi
-		}
-		t[(i+8)&15] = carry
-	}
-	doubleAddSquares(t, x, 8)
-}
-
-// sqrWide4 sets t[0:8] = x² for a 4-limb operand.
-func sqrWide4(t *[16]uint64, x *fe) {
-	for i := 0; i < 4; i++ {
-		xi := x[i]
-		var carry uint64
-		for j := i + 1; j < 4; j++ {
-			hi, lo := bits.Mul64(xi, x[j])
-			var c uint64
-			lo, c = bits.Add64(lo, t[(i+j)&15], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			t[(i+j)&15] = lo
-			carry = hi
-		}
-		t[(i+4)&15] = carry
-	}
-	doubleAddSquares(t, x, 4)
-}
-
-// doubleAddSquares finishes a squaring: t = 2·t + Σ x_i²·2^(128i).
-func doubleAddSquares(t *[16]uint64, x *fe, n int) {
-	var top uint64
-	for k := 0; k < 2*n; k++ {
-		v := t[k&15]
-		t[k&15] = v<<1 | top
-		top = v >> 63
-	}
-	var c uint64
-	for i := 0; i < n; i++ {
-		hi, lo := bits.Mul64(x[i&7], x[i&7])
-		t[(2*i)&15], c = bits.Add64(t[(2*i)&15], lo, c)
-		t[(2*i+1)&15], c = bits.Add64(t[(2*i+1)&15], hi, c)
-	}
-}
-
-// reduce sets z ≡ t (mod p), weakly reduced, where t has 2n limbs.
-// t = lo + hi·2^(64n) ≡ lo + hi·c; the top word w ≤ c of that sum is folded
-// again as w·c < 2^64.
-func (f *pmField) reduce(z *fe, t *[16]uint64) {
-	n, c := f.n&15, f.c
-	var carry uint64
-	for i := 0; i < n; i++ {
-		hi, lo := bits.Mul64(t[(i+n)&15], c)
-		var cc uint64
-		lo, cc = bits.Add64(lo, t[i&15], 0)
-		hi += cc
-		lo, cc = bits.Add64(lo, carry, 0)
-		hi += cc
-		z[i&7] = lo
-		carry = hi
-	}
-	var cc uint64
-	z[0], cc = bits.Add64(z[0], carry*c, 0)
-	for i := 1; i < n; i++ {
-		z[i&7], cc = bits.Add64(z[i&7], 0, cc)
-	}
-	// On overflow the wrapped value is below c², so adding c cannot carry.
-	z[0] += c & -cc
 }
 
 // canon sets z to the canonical representative of x, in [0, p).

@@ -98,7 +98,7 @@ func (par *curveParams) sameNumbers(o *curveParams) bool {
 // NewCurve validates and returns a curve from its parameters: p prime, the
 // size of q (2^254 < q < 2^256 or 2^508 < q < 2^512, as GOST R 34.10-2012
 // requires), q prime and ≠ p, a, b reduced and the curve non-singular, G on
-// the curve and q·G = O. Curves with p = 2^256 − c or 2^512 − c (c < 2^31)
+// the curve and q·G = O. Curves with p = 2^256 − c or 2^512 − c (c < 2^32)
 // and a = p − 3 get the fast arithmetic; the built-in curves' tables are
 // reused when the numbers match them.
 func NewCurve(name string, p, q, a, b, x, y *big.Int) (*Curve, error) {
