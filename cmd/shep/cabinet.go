@@ -14,6 +14,7 @@ import (
 	"github.com/shep-kz/shep/cabinet"
 	"github.com/shep-kz/shep/cabinet/accounts"
 	"github.com/shep-kz/shep/cabinet/portal"
+	"github.com/shep-kz/shep/cabinet/web"
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/validate"
@@ -91,6 +92,11 @@ func buildCabinet(ctx context.Context, d cabinetDeps) (*cabinetSite, error) {
 			}})
 		},
 	}
+	webSite, err := web.New(web.Options{Accounts: acc, Cabinet: cab, Portal: prt, Catalogue: d.set.Catalogue, Logger: d.log.With("component", "web")})
+	if err != nil {
+		return nil, err
+	}
+	site.routes = append(site.routes, webSite.Routes)
 	site.admin = []func(*mux.Router){cab.AdminRoutes}
 	return site, nil
 }
