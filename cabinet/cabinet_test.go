@@ -533,3 +533,50 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestScaledClockShortLimits: with a working day per real minute, a registration 2 real seconds
+// after submission is 48 regulation minutes late on the regulation clock, yet within its one-minute
+// limit, which is measured on the wall clock; a decision's working-day term stays on the
+// regulation clock.
+func TestScaledClockShortLimits(t *testing.T) {
+	w := newWorld(t)
+	start := w.real
+	w.clock = worktime.NewClock(worktime.ClockState{RealStart: start, VirtualStart: start, DayLength: time.Minute}, func() time.Time { return w.real })
+	o := w.svc.o
+	o.Clock = w.clock
+	svc, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.svc = svc
+	c := w.apply(alice, "portal") // submitted 30 regulation seconds before registration
+	w.real = w.real.Add(2 * time.Second)
+	if _, err := w.cases.Update(context.Background(), c.Number, func(c *cases.Case) error {
+		c.Submitted = w.clock.Virtual(start)
+		c.Received = w.clock.Now()
+		c.Events[0].At, c.Events[0].Real = c.Received, w.real
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := svc.Application(context.Background(), alice, c.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := d.History[1]
+	if reg.Took < 40*time.Minute || reg.Within == nil || !*reg.Within || !strings.Contains(reg.LimitSource, "реальному") {
+		t.Fatalf("registration on a scaled clock: took %v, %+v", reg.Took, reg)
+	}
+	w.real = w.real.Add(3 * time.Second) // 72 regulation minutes: too slow for a one-minute hop
+	c2 := w.apply(alice, "portal")
+	if _, err := w.cases.Update(context.Background(), c2.Number, func(c *cases.Case) error {
+		c.Submitted = w.clock.Virtual(w.real.Add(-3 * time.Minute))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := svc.Application(context.Background(), alice, c2.Number)
+	if r := d2.History[1]; r.Within == nil || *r.Within {
+		t.Fatalf("a registration 3 real minutes after submission: %+v", r)
+	}
+}

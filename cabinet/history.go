@@ -57,10 +57,13 @@ func (s *Service) History(c *cases.Case) []Step {
 	}
 	out := []Step{{Status: "submitted", NameRU: submittedNames[0], NameKZ: submittedNames[1], At: submitted,
 		Actor: submitter(c), Note: "запрос подписан ЭЦП и направлен через ШЭП"}}
-	if len(c.Events) > 0 {
-		out[0].Real = c.Events[0].Real
-	}
+	out[0].Real = s.o.Clock.Real(submitted)
 	at := map[string]time.Time{"submitted": submitted}
+	if len(c.Events) > 0 {
+		// The gateway received the request within the registration's own request: its wall-clock
+		// time is the registration's minus the regulation time in between, unscaled.
+		at["submitted/real"] = s.o.Clock.Real(submitted)
+	}
 	for _, e := range c.Events {
 		st := Step{Status: string(e.Status), NameRU: e.Status.NameRU(), NameKZ: e.Status.NameKZ(), At: e.At, Real: e.Real,
 			Actor: e.Actor, ActorIIN: e.ActorIIN, Note: e.Note}
@@ -92,7 +95,7 @@ func (s *Service) History(c *cases.Case) []Step {
 					st.LimitSource += ", продлён"
 				}
 			}
-			at["decided"] = e.At
+			at["decided"], at["decided/real"] = e.At, e.Real
 		case cases.ActDeliver:
 			l, src := "1min", "доставка в личный кабинет (автоматизированный шаг)"
 			if c.Channel != "portal" {
@@ -100,7 +103,7 @@ func (s *Service) History(c *cases.Case) []Step {
 			}
 			s.measure(&st, "decided", at, l, src)
 		}
-		at[string(e.Status)] = e.At
+		at[string(e.Status)], at[string(e.Status)+"/real"] = e.At, e.Real
 		out = append(out, st)
 	}
 	return out
@@ -111,6 +114,7 @@ func (s *Service) measure(st *Step, from string, at map[string]time.Time, limit,
 	if !ok {
 		return
 	}
+	realStart := at[from+"/real"]
 	st.From, st.Took = from, st.At.Sub(start)
 	st.TookText = durationText(st.Took)
 	if limit == "" {
@@ -123,7 +127,30 @@ func (s *Service) measure(st *Step, from string, at map[string]time.Time, limit,
 	st.Limit, st.LimitSource = limit, source
 	st.Deadline = s.o.Calendar.Deadline(start, l)
 	ok = !st.At.After(st.Deadline)
+	// A limit of minutes or hours is an operation's own duration (an automated hop, a form filled
+	// in): with a scaled regulation clock a real second is many regulation minutes, so such a step
+	// is measured on the wall clock when both ends were recorded.
+	if d, short := clockLimit(l); short && s.o.Clock.Scaled() && !realStart.IsZero() && !st.Real.IsZero() {
+		ok = st.Real.Sub(realStart) <= d
+		st.LimitSource += " (по реальному времени)"
+	}
 	st.Within = &ok
+}
+
+// clockLimit returns the duration of a limit made only of minutes and hours.
+func clockLimit(l worktime.Limit) (time.Duration, bool) {
+	var d time.Duration
+	for _, t := range l {
+		switch t.Unit {
+		case worktime.Minutes:
+			d += time.Duration(t.N) * time.Minute
+		case worktime.Hours:
+			d += time.Duration(t.N) * time.Hour
+		default:
+			return 0, false
+		}
+	}
+	return d, len(l) > 0
 }
 
 func hasExtension(c *cases.Case) bool {
