@@ -18,6 +18,21 @@ var (
 	OIDGOST2015Signature256 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 3, 1}
 	// OIDGOST2015Signature512 is ГОСТ Р 34.10-2015 512-bit with Streebog-512.
 	OIDGOST2015Signature512 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 3, 2}
+	// OIDGOST2015PublicKey256 is a ГОСТ Р 34.10-2015 256-bit public key (recognised, not
+	// implemented: no real sample exists).
+	OIDGOST2015PublicKey256 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 1}
+
+	// OIDGOST2004Curve is the curve parameter of 34.310-2004 keys: CryptoPro-A (RFC 4357).
+	OIDGOST2004Curve = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 1, 1, 1}
+	// OIDGOST2015Curve512 is the curve parameter of 2015 512-bit keys: TC26-512-A (RFC 7836).
+	OIDGOST2015Curve512 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 2, 1}
+	// OIDGOST34311Params is the hash parameter of 34.310-2004 keys: ГОСТ 34.311-95 with the test
+	// S-box.
+	OIDGOST34311Params = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 3, 1, 1, 0}
+	// Digest algorithm OIDs (CMS): ГОСТ 34.311-95, Streebog-256, Streebog-512.
+	OIDGOST34311   = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 3, 1}
+	OIDStreebog256 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 3, 2}
+	OIDStreebog512 = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 3, 3}
 
 	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
@@ -40,6 +55,7 @@ var algNames = []struct {
 	{OIDGOST2015Signature512, "GOST R 34.10-2015 512"},
 	{OIDGOST2004PublicKey, "GOST 34.310-2004"},
 	{OIDGOST2015PublicKey512, "GOST R 34.10-2015 512"},
+	{OIDGOST2015PublicKey256, "GOST R 34.10-2015 256"},
 	{oidRSAEncryption, "RSA"},
 	{oidECPublicKey, "ECDSA"},
 }

@@ -181,7 +181,7 @@ type Identity struct {
 
 	KeyAlgorithm       string // e.g. "RSA", "GOST 34.310-2004"
 	SignatureAlgorithm string // e.g. "RSA-SHA256", "GOST 34.310-2004"
-	GOST               bool   // key or signature is a Kazakh GOST algorithm (crypto/x509 cannot check it)
+	GOST               bool   // key or signature is a Kazakh GOST algorithm (checked by StdVerifier, not by crypto/x509)
 
 	Serial              string // upper-case hex
 	Subject, Issuer     string // readable DN, RFC 4514 order

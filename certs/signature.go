@@ -48,11 +48,26 @@ var stdSigAlgs = []struct {
 }
 
 // StdVerifier verifies the signature algorithms of crypto/x509 (RSA PKCS#1 v1.5 with SHA-2, ECDSA,
-// Ed25519). Everything else, SHA-1 and GOST included, yields ErrUnsupportedAlgorithm.
+// Ed25519) and the Kazakh GOST ones НУЦ РК uses:
+//
+//   - OIDGOST2004Signature: ГОСТ 34.310-2004 on CryptoPro-A, hash ГОСТ 34.311-95 (GOST R 34.11-94
+//     with the test S-box) of the signed bytes;
+//   - OIDGOST2015Signature512: ГОСТ Р 34.10-2015 on TC26-512-A, hash Streebog-512.
+//
+// A GOST signature value is r_LE ‖ s_LE and the digest is read as a little-endian integer (see
+// package gost3410). The signer's key must be on the curve the signature algorithm requires: a
+// 2004 key under a 2015 signature OID, or a non-GOST key under a GOST OID, does not verify.
+// Everything else — SHA-1, the 256-bit 2015 GOST, unknown OIDs — yields ErrUnsupportedAlgorithm.
 type StdVerifier struct{}
 
 // VerifySignature implements SignatureVerifier.
 func (StdVerifier) VerifySignature(signer *x509.Certificate, alg asn1.ObjectIdentifier, signed, signature []byte) error {
+	if signer == nil {
+		return errors.New("no signer certificate")
+	}
+	if _, ok := schemeOfSignature(alg); ok {
+		return verifyGOST(signer, alg, signed, signature)
+	}
 	for _, a := range stdSigAlgs {
 		if a.oid.Equal(alg) {
 			if signer.PublicKey == nil {

@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/gateway/participants"
+	"github.com/shep-kz/shep/gost/gost3410"
 )
 
 // The gateway's own information system, as the test НУЦ certifies it.
@@ -22,19 +25,42 @@ const (
 	GatewayOrg  = `АО "НАЦИОНАЛЬНЫЕ ИНФОРМАЦИОННЫЕ ТЕХНОЛОГИИ"`
 )
 
-// EnsureIdentity loads the gateway's certificate and key from dir (gateway.crt, gateway.key),
+// EnsureIdentity loads the gateway's RSA certificate and key from dir (gateway.crt, gateway.key),
 // issuing them from the test НУЦ when absent or when less than 30 days of validity remain.
 func EnsureIdentity(ctx context.Context, a *ca.Authority, dir string) (Identity, error) {
-	crtPath, keyPath := filepath.Join(dir, "gateway.crt"), filepath.Join(dir, "gateway.key")
+	return EnsureIdentityFor(ctx, a, dir, ca.AlgorithmRSA)
+}
+
+// IdentityFiles returns the certificate and key files of the gateway's identity of algorithm alg
+// in dir: gateway.{crt,key} for RSA, gateway-gost.{crt,key} for GOST R 34.10-2015, so that either
+// can be chosen at each start without losing the other.
+func IdentityFiles(dir string, alg ca.Algorithm) (crt, key string) {
+	name := "gateway"
+	if alg == ca.AlgorithmGOST2015 {
+		name = "gateway-gost"
+	}
+	return filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+}
+
+// EnsureIdentityFor loads the gateway's information-system certificate and key of algorithm alg
+// from dir (see IdentityFiles), issuing them from the test НУЦ — a GOST one by the GOST issuing
+// CA — when absent, when they do not match, or when less than 30 days of validity remain. The
+// pipeline signs its WS-Security answers with whichever it is given.
+func EnsureIdentityFor(ctx context.Context, a *ca.Authority, dir string, alg ca.Algorithm) (Identity, error) {
+	alg, err := ca.ParseAlgorithm(string(alg))
+	if err != nil {
+		return Identity{}, fmt.Errorf("gateway identity: %w", err)
+	}
+	crtPath, keyPath := IdentityFiles(dir, alg)
 	if cs, err := certs.ReadCertificates(crtPath); err == nil {
-		if k, err := certs.ReadPrivateKey(keyPath); err == nil && time.Until(cs[0].NotAfter) > 30*24*time.Hour {
+		if k, err := certs.ReadPrivateKey(keyPath); err == nil && time.Until(cs[0].NotAfter) > 30*24*time.Hour && keyOf(k, cs[0], alg) {
 			return Identity{Certificate: cs[0], Key: k}, nil
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Identity{}, err
 	}
-	iss, err := a.Issue(ctx, ca.IssueRequest{Kind: ca.KindSystem, BIN: GatewayBIN, CommonName: GatewayName, Organization: GatewayOrg})
+	iss, err := a.Issue(ctx, ca.IssueRequest{Kind: ca.KindSystem, BIN: GatewayBIN, CommonName: GatewayName, Organization: GatewayOrg, Algorithm: alg})
 	if err != nil {
 		return Identity{}, fmt.Errorf("gateway identity: %w", err)
 	}
@@ -49,6 +75,22 @@ func EnsureIdentity(ctx context.Context, a *ca.Authority, dir string) (Identity,
 		return Identity{}, err
 	}
 	return Identity{Certificate: iss.Certificate, Key: iss.Key}, nil
+}
+
+// keyOf reports whether k is the key certified by c, of algorithm alg.
+func keyOf(k crypto.Signer, c *x509.Certificate, alg ca.Algorithm) bool {
+	var certKey crypto.PublicKey = c.PublicKey
+	if _, gost := k.(*gost3410.PrivateKey); gost != (alg == ca.AlgorithmGOST2015) {
+		return false
+	} else if gost {
+		g, err := certs.GOSTPublicKey(c)
+		if err != nil {
+			return false
+		}
+		certKey = g
+	}
+	pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return ok && certKey != nil && pub.Equal(certKey)
 }
 
 // DemoSender is a participant created on first start so that the gateway can be tried at once.

@@ -30,11 +30,14 @@ const (
 	ECDSASHA384 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"
 	ECDSASHA512 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
 
-	// GOST (not in DefaultRegistry: recognised, refused as not supported until registered).
+	// GOST, as KalkanCrypt names them (reference/gost.md §2.5). GOST2004 and GOST2015With512 are
+	// in DefaultRegistry; GOST2015With256 is recognised but not registered (no real sample, and
+	// Kalkan's xmldsig registers only the 512-bit 2015 methods), so it is refused as not
+	// supported.
 	GOST2004          = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311"
 	GOST2015With256   = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256"
 	GOST2015With512   = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512"
-	DigestGOST34311   = "http://www.w3.org/2001/04/xmldsig-more#gost34311"
+	DigestGOST34311   = "http://www.w3.org/2001/04/xmldsig-more#gost34311" // GOST R 34.11-94, test S-box
 	DigestStreebog256 = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256"
 	DigestStreebog512 = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512"
 )
@@ -81,21 +84,24 @@ func NewRegistry(sigs []SignatureAlgorithm, digests []DigestAlgorithm) *Registry
 }
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
+	gostSigs, gostDigests := gostAlgorithms()
 	return NewRegistry(
-		[]SignatureAlgorithm{
+		append([]SignatureAlgorithm{
 			RSAPKCS1v15(RSASHA1, crypto.SHA1), RSAPKCS1v15(RSASHA256, crypto.SHA256),
 			RSAPKCS1v15(RSASHA384, crypto.SHA384), RSAPKCS1v15(RSASHA512, crypto.SHA512),
 			ECDSA(ECDSASHA1, crypto.SHA1), ECDSA(ECDSASHA256, crypto.SHA256),
 			ECDSA(ECDSASHA384, crypto.SHA384), ECDSA(ECDSASHA512, crypto.SHA512),
-		},
-		[]DigestAlgorithm{
+		}, gostSigs...),
+		append([]DigestAlgorithm{
 			Digest(DigestSHA1, crypto.SHA1), Digest(DigestSHA256, crypto.SHA256),
 			Digest(DigestSHA384, crypto.SHA384), Digest(DigestSHA512, crypto.SHA512),
-		})
+		}, gostDigests...))
 })
 
-// DefaultRegistry returns the algorithms of the standard library: RSA PKCS#1 v1.5 and ECDSA with
-// SHA-1/256/384/512 (SHA-1 still needs AllowSHA1). GOST is not in it.
+// DefaultRegistry returns RSA PKCS#1 v1.5 and ECDSA with SHA-1/256/384/512 (SHA-1 still needs
+// AllowSHA1) and the Kazakh GOST methods: GOST2004 (ГОСТ 34.310-2004 / 34.311-95) and
+// GOST2015With512 (ГОСТ Р 34.10-2015 512 / Streebog-512), with the digests DigestGOST34311,
+// DigestStreebog256 and DigestStreebog512. GOST2015With256 is not in it.
 func DefaultRegistry() *Registry { return defaultRegistry() }
 
 // WithSignature returns a copy of r that also holds algs (replacing any with the same URI).

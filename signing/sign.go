@@ -15,14 +15,19 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/gost/gost3410"
 	"github.com/shep-kz/shep/signing/c14n"
 )
 
 // SignOptions configure SignWSSE and SignEnveloped. The zero value signs as ШЭП clients do.
 type SignOptions struct {
-	// SignatureMethod defaults by key: rsa-sha256 for RSA, ecdsa-sha256/384/512 for P-256/384/521.
+	// SignatureMethod defaults by key: rsa-sha256 for RSA, ecdsa-sha256/384/512 for P-256/384/521,
+	// GOST2004 for a ГОСТ 34.310-2004 key and GOST2015With512 for a GOST 2015 512-bit key
+	// (*gost3410.PrivateKey).
 	SignatureMethod string
-	DigestMethod    string // default sha256
+	// DigestMethod defaults by SignatureMethod: DigestGOST34311 with GOST2004, DigestStreebog512
+	// with GOST2015With512, sha256 otherwise.
+	DigestMethod string
 	// Canonicalization is used for SignedInfo and as the Reference's transform (default exc-c14n).
 	Canonicalization string
 	// NCALayer (SignEnveloped only) produces the NCALayer/KalkanCrypt layout: CanonicalizationMethod
@@ -49,7 +54,7 @@ func newSigner(key crypto.Signer, cert *x509.Certificate, opts SignOptions, defa
 		return nil, errors.New("signing: a key and its certificate are required")
 	}
 	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
-	if !ok || !pub.Equal(cert.PublicKey) {
+	if certKey := certPublicKey(cert, key.Public()); !ok || certKey == nil || !pub.Equal(certKey) {
 		return nil, errors.New("signing: the certificate does not match the key")
 	}
 	reg := opts.Registry
@@ -70,11 +75,17 @@ func newSigner(key crypto.Signer, cert *x509.Certificate, opts SignOptions, defa
 			case elliptic.P521():
 				method = ECDSASHA512
 			}
+		case *gost3410.PublicKey:
+			m, _, err := gostMethods(k)
+			if err != nil {
+				return nil, wrap(CodeAlgorithmNotSupported, err, "cannot sign with a GOST key on curve %q", k.Curve.Name)
+			}
+			method = m
 		}
 	}
 	digestMethod := opts.DigestMethod
 	if digestMethod == "" {
-		digestMethod = DigestSHA256
+		digestMethod = defaultDigest(method)
 	}
 	sa, ok := reg.Signature(method)
 	if !ok || sha1Based[method] {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/shep-kz/shep/signing/c14n"
@@ -141,8 +142,12 @@ func TestSignRefuses(t *testing.T) {
 	}
 	_, err := SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: RSASHA1})
 	wantCode(t, err, CodeAlgorithmNotSupported)
-	_, err = SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: GOST2015With512})
+	_, err = SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: GOST2015With256})
 	wantCode(t, err, CodeAlgorithmNotSupported)
+	if _, err := SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: GOST2015With512}); err == nil ||
+		!strings.Contains(err.Error(), "needs a GOST key") {
+		t.Errorf("GOST method with an RSA key: %v", err)
+	}
 	_, err = SignWSSE([]byte(contract), c.issued.Key, c.issued.Certificate, SignOptions{})
 	wantCode(t, err, CodeSOAPNotEnvelope)
 	_, err = SignEnveloped([]byte(`<!DOCTYPE a><a/>`), c.issued.Key, c.issued.Certificate, SignOptions{})

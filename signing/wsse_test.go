@@ -241,8 +241,9 @@ func TestWSSEAlgorithms(t *testing.T) {
 	_, err = VerifyWSSE(sha1digest, Options{})
 	wantCode(t, err, CodeAlgorithmNotSupported)
 
-	// Unknown and GOST URIs are refused as not supported, whatever the value.
-	for _, uri := range []string{GOST2004, GOST2015With256, GOST2015With512, "http://www.w3.org/2000/09/xmldsig#hmac-sha1", "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"} {
+	// Unknown URIs (the unregistered 256-bit GOST 2015 among them) are refused as not supported,
+	// whatever the value.
+	for _, uri := range []string{GOST2015With256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1", "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"} {
 		b := replaceOnce(t, signed, RSASHA256, uri)
 		_, err := VerifyWSSE(b, Options{})
 		wantCode(t, err, CodeAlgorithmNotSupported)
@@ -251,9 +252,19 @@ func TestWSSEAlgorithms(t *testing.T) {
 			t.Errorf("%s: signer certificate not reported", uri)
 		}
 	}
-	for _, uri := range []string{DigestGOST34311, DigestStreebog256, DigestStreebog512, "urn:unknown"} {
+	// The registered GOST methods with an RSA certificate: that key made no GOST signature.
+	for _, uri := range []string{GOST2004, GOST2015With512} {
+		_, err := VerifyWSSE(replaceOnce(t, signed, RSASHA256, uri), Options{})
+		wantCode(t, err, CodeSigInvalid)
+	}
+	for _, uri := range []string{"urn:unknown"} {
 		_, err := VerifyWSSE(replaceOnce(t, signed, DigestSHA256, uri), Options{})
 		wantCode(t, err, CodeAlgorithmNotSupported)
+	}
+	// Registered GOST digests are accepted as methods; the changed SignedInfo then fails.
+	for _, uri := range []string{DigestGOST34311, DigestStreebog256, DigestStreebog512} {
+		_, err := VerifyWSSE(replaceOnce(t, signed, DigestSHA256, uri), Options{})
+		wantCode(t, err, CodeSigInvalid)
 	}
 	// An ECDSA method with an RSA key.
 	_, err = VerifyWSSE(replaceOnce(t, signed, RSASHA256, ECDSASHA256), Options{})

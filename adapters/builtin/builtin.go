@@ -45,6 +45,9 @@ type Options struct {
 	CA *ca.Authority
 	// OfficialsDir keeps the providers' officials' certificates and keys.
 	OfficialsDir string
+	// OfficialKey is the algorithm of the officials' signing keys, which sign the results:
+	// ca.AlgorithmRSA (default) or ca.AlgorithmGOST2015.
+	OfficialKey ca.Algorithm
 	// Gateway identity, which signs the requests sent to remote providers.
 	Key  crypto.Signer
 	Cert *x509.Certificate
@@ -148,7 +151,7 @@ func Build(ctx context.Context, o Options) (*Set, error) {
 		Logger: o.Logger.With("component", "remote")}); err != nil {
 		return nil, err
 	}
-	signers := &provider.Officials{CA: o.CA, Dir: o.OfficialsDir}
+	signers := &provider.Officials{CA: o.CA, Dir: o.OfficialsDir, Algorithm: o.OfficialKey}
 	rules := map[string]map[string]provider.Rules{
 		labour.Name: labour.Rules(s.Unemployed),
 		esobes.Name: esobes.Rules(s.ASP),

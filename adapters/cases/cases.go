@@ -127,10 +127,10 @@ type Case struct {
 	// its own (zero: it waits for a specialist).
 	Submitted time.Time `json:"submitted,omitzero"`
 	Received  time.Time `json:"received"`
-	Deadline time.Time `json:"deadline"`
-	DecideAt time.Time `json:"decide_at,omitzero"`
-	Status   Status    `json:"status"`
-	Events   []Event   `json:"events"`
+	Deadline  time.Time `json:"deadline"`
+	DecideAt  time.Time `json:"decide_at,omitzero"`
+	Status    Status    `json:"status"`
+	Events    []Event   `json:"events"`
 	// Application is the signed application document as received.
 	Application []byte  `json:"application,omitempty"`
 	Result      *Result `json:"result,omitempty"`
@@ -201,9 +201,9 @@ func caseKey(n string) []byte { return append([]byte("c\x00"), n...) }
 func applicantKey(iin, n string) []byte {
 	return append(append(append([]byte("c\x01"), iin...), 0), n...)
 }
-func openKey(sys, n string) []byte  { return append(append(append([]byte("c\x02"), sys...), 0), n...) }
+func openKey(sys, n string) []byte   { return append(append(append([]byte("c\x02"), sys...), 0), n...) }
 func pendingKey(ch, n string) []byte { return append(append(append([]byte("c\x05"), ch...), 0), n...) }
-func counterKey(name string) []byte { return append([]byte("c\x03"), name...) }
+func counterKey(name string) []byte  { return append([]byte("c\x03"), name...) }
 func messageKey(sender, id string) []byte {
 	return append(append(append([]byte("c\x04"), sender...), 0), id...)
 }

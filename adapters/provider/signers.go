@@ -18,6 +18,7 @@ import (
 	"github.com/shep-kz/shep/adapters/results"
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/gost/gost3410"
 )
 
 // Signer is the provider official who signs results: an employee of the provider organisation
@@ -34,10 +35,14 @@ type Signers interface {
 }
 
 // Officials issues, from the test НУЦ, one official per provider organisation and keeps the
-// certificate and key in Dir (ORG.crt, ORG.key, mode 0600), renewing them 30 days before expiry.
+// certificate and key in Dir (ORG.crt, ORG.key, mode 0600; ORG-gost.crt, ORG-gost.key for GOST
+// keys), renewing them 30 days before expiry.
 type Officials struct {
 	CA  *ca.Authority
 	Dir string
+	// Algorithm of the officials' signing keys: ca.AlgorithmRSA (default) or ca.AlgorithmGOST2015,
+	// whose certificates the GOST issuing CA signs, so that results are GOST-signed.
+	Algorithm ca.Algorithm
 
 	mu    sync.Mutex
 	cache map[string]*Signer
@@ -61,7 +66,15 @@ func (o *Officials) Signer(ctx context.Context, org catalogue.Organisation) (*Si
 	if s, ok := o.cache[org.ID]; ok && time.Until(s.Cert.NotAfter) > 30*24*time.Hour {
 		return s, nil
 	}
-	crtPath, keyPath := filepath.Join(o.Dir, org.ID+".crt"), filepath.Join(o.Dir, org.ID+".key")
+	alg, err := ca.ParseAlgorithm(string(o.Algorithm))
+	if err != nil {
+		return nil, fmt.Errorf("provider: officials: %w", err)
+	}
+	name := org.ID
+	if alg == ca.AlgorithmGOST2015 {
+		name += "-gost"
+	}
+	crtPath, keyPath := filepath.Join(o.Dir, name+".crt"), filepath.Join(o.Dir, name+".key")
 	var s *Signer
 	if cs, err := certs.ReadCertificates(crtPath); err == nil {
 		// The key must be the certificate's (a crash between writing the two leaves a mismatch).
@@ -73,8 +86,7 @@ func (o *Officials) Signer(ctx context.Context, org catalogue.Organisation) (*Si
 		}
 	}
 	if s == nil {
-		var err error
-		if s, err = o.issue(ctx, org, crtPath, keyPath); err != nil {
+		if s, err = o.issue(ctx, org, alg, crtPath, keyPath); err != nil {
 			return nil, err
 		}
 	}
@@ -93,7 +105,7 @@ func official(id *certs.Identity) results.Official {
 	return results.Official{IIN: id.IIN, Name: name, Position: "Руководитель"}
 }
 
-func (o *Officials) issue(ctx context.Context, org catalogue.Organisation, crtPath, keyPath string) (*Signer, error) {
+func (o *Officials) issue(ctx context.Context, org catalogue.Organisation, alg ca.Algorithm, crtPath, keyPath string) (*Signer, error) {
 	// A stable, valid ИИН per organisation, so that results keep naming the same official.
 	h := sha256.Sum256([]byte(org.ID))
 	n := binary.BigEndian.Uint32(h[:4])
@@ -113,7 +125,7 @@ func (o *Officials) issue(ctx context.Context, org catalogue.Organisation, crtPa
 			return nil, fmt.Errorf("provider: no ИИН for %s: %w", org.ID, err)
 		}
 	}
-	iss, err := o.CA.Issue(ctx, ca.IssueRequest{Kind: ca.KindOfficial, IIN: iin.Digits, BIN: org.BIN, Name: name, Organization: org.NameRU})
+	iss, err := o.CA.Issue(ctx, ca.IssueRequest{Kind: ca.KindOfficial, IIN: iin.Digits, BIN: org.BIN, Name: name, Organization: org.NameRU, Algorithm: alg})
 	if err != nil {
 		return nil, fmt.Errorf("provider: official of %s: %w", org.ID, err)
 	}
@@ -137,7 +149,17 @@ func (o *Officials) issue(ctx context.Context, org catalogue.Organisation, crtPa
 	return &Signer{Key: iss.Key, Cert: iss.Certificate, Official: official(id)}, nil
 }
 
+// samePublic reports whether c certifies k (GOST keys are read from the certificate's raw
+// SubjectPublicKeyInfo, which crypto/x509 leaves unparsed).
 func samePublic(k crypto.Signer, c *x509.Certificate) bool {
+	var certKey crypto.PublicKey = c.PublicKey
+	if _, ok := k.(*gost3410.PrivateKey); ok {
+		g, err := certs.GOSTPublicKey(c)
+		if err != nil {
+			return false
+		}
+		certKey = g
+	}
 	pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
-	return ok && pub.Equal(c.PublicKey)
+	return ok && certKey != nil && pub.Equal(certKey)
 }

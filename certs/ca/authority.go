@@ -1,9 +1,11 @@
-// Package ca is shep's test НУЦ: a root and an issuing CA shaped like НУЦ РК's test PKI, which
-// issue SIGN/AUTH certificates for any ИИН/БИН and validity window, revoke them, and publish full
-// and delta CRLs and OCSP answers.
+// Package ca is shep's test НУЦ: two hierarchies shaped like НУЦ РК's test PKI, RSA and GOST
+// R 34.10-2015 (512-bit, TC26-512-A), each a root and an issuing CA, which issue SIGN/AUTH
+// certificates for any ИИН/БИН and validity window, revoke them, and publish full and delta CRLs
+// and OCSP answers.
 //
-// State lives in a directory (keys as 0600 PEM files, issued certificates, CRLs and state.json),
-// guarded by flock(2), so the CLI and a running gateway can use the same data dir at once.
+// State lives in a directory (keys as 0600 PKCS#8 PEM files, issued certificates, CRLs and
+// state.json; the GOST hierarchy in its gost/ subdirectory), guarded by flock(2), so the CLI and a
+// running gateway can use the same data dir at once.
 package ca
 
 import (
@@ -22,9 +24,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/gost/gost3410"
 )
 
 // Default names, in the style of НУЦ's test hierarchy («НЕГІЗГІ КО TEST (RSA)» → «ҰКО 3.0 (RSA TEST)»).
@@ -62,6 +66,8 @@ type Authority struct {
 
 	root, ca, responder          *x509.Certificate
 	rootKey, caKey, responderKey crypto.Signer
+	// gost is the GOST hierarchy once loaded or created (see ensureGOST); set once.
+	gost atomic.Pointer[gostHierarchy]
 
 	mu       sync.Mutex // guards st, stGen and crlCache
 	st       *state
@@ -124,12 +130,26 @@ func Open(ctx context.Context, opts Options, create bool) (*Authority, error) {
 		if err := a.create(ctx); err != nil {
 			return nil, fmt.Errorf("ca: initialise: %w", err)
 		}
-		opts.Logger.InfoContext(ctx, "test НУЦ created", "dir", opts.Dir, "root", RootName, "issuing", IssuingName)
+		h, err := a.createGOST(ctx, a.st.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("ca: initialise the GOST hierarchy: %w", err)
+		}
+		a.gost.Store(h)
+		opts.Logger.InfoContext(ctx, "test НУЦ created", "dir", opts.Dir, "root", RootName, "issuing", IssuingName,
+			"gost_root", GOSTRootName, "gost_issuing", GOSTIssuingName)
 		return a, nil
 	}
 	a.st, a.stGen = st, gen
 	if err := a.loadKeys(); err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
+	}
+	// A data dir made before the GOST hierarchy existed gets it on first use (ensureGOST). A
+	// damaged one leaves the RSA hierarchy usable; GOST operations report the error.
+	switch h, err := a.loadGOST(); {
+	case err == nil:
+		a.gost.Store(h)
+	case !errors.Is(err, os.ErrNotExist):
+		opts.Logger.ErrorContext(ctx, "the GOST hierarchy of the test НУЦ cannot be read", "dir", a.path(gostDir), "err", err)
 	}
 	return a, nil
 }
@@ -304,25 +324,46 @@ func (a *Authority) ChainPEM() []byte { return append(pemCert(a.ca), pemCert(a.r
 // Issued is a newly issued certificate.
 type Issued struct {
 	Certificate *x509.Certificate
-	Key         crypto.Signer // nil when the request carried its own public key
-	Chain       []*x509.Certificate
+	// Key is nil when the request carried its own public key; a *gost3410.PrivateKey for
+	// AlgorithmGOST2015, an *rsa.PrivateKey otherwise.
+	Key   crypto.Signer
+	Chain []*x509.Certificate // the issuing CA, then the root, of the certificate's hierarchy
 }
 
-// Issue issues a certificate as НУЦ would for req.
+// Issue issues a certificate as НУЦ would for req: an RSA one by the RSA issuing CA, or, with
+// req.Algorithm AlgorithmGOST2015 (or a GOST req.PublicKey), a GOST R 34.10-2015 one by the GOST
+// issuing CA, whose CRL and OCSP pointers lead to the GOST CA's own publication points.
 func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error) {
 	now := a.opts.Now()
 	if err := req.normalize(now); err != nil {
 		return nil, fmt.Errorf("ca: issue: %w", err)
 	}
-	if req.NotAfter.After(a.ca.NotAfter) {
-		return nil, fmt.Errorf("ca: issue: not-after %s is beyond the issuing CA's %s", req.NotAfter.Format(time.RFC3339), a.ca.NotAfter.Format(time.RFC3339))
+	issuer, chain := a.ca, []*x509.Certificate{a.ca, a.root}
+	var gh *gostHierarchy
+	if req.Algorithm == AlgorithmGOST2015 {
+		var err error
+		if gh, err = a.ensureGOST(ctx, true); err != nil {
+			return nil, fmt.Errorf("ca: issue: %w", err)
+		}
+		issuer, chain = gh.ca, []*x509.Certificate{gh.ca, gh.root}
 	}
-	if req.NotBefore.Before(a.ca.NotBefore) {
-		return nil, fmt.Errorf("ca: issue: not-before %s is before the issuing CA's %s", req.NotBefore.Format(time.RFC3339), a.ca.NotBefore.Format(time.RFC3339))
+	if req.NotAfter.After(issuer.NotAfter) {
+		return nil, fmt.Errorf("ca: issue: not-after %s is beyond the issuing CA's %s", req.NotAfter.Format(time.RFC3339), issuer.NotAfter.Format(time.RFC3339))
+	}
+	if req.NotBefore.Before(issuer.NotBefore) {
+		return nil, fmt.Errorf("ca: issue: not-before %s is before the issuing CA's %s", req.NotBefore.Format(time.RFC3339), issuer.NotBefore.Format(time.RFC3339))
 	}
 	var key crypto.Signer
 	pub := req.PublicKey
-	if pub == nil {
+	switch {
+	case pub != nil:
+	case gh != nil:
+		k, err := gost3410.GenerateKey(gost3410.TC26512A(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("ca: issue: %w", err)
+		}
+		key, pub = k, k.Public()
+	default:
 		bits := req.KeyBits
 		if bits == 0 {
 			bits = a.opts.KeyBits
@@ -366,8 +407,12 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	if err := a.refreshLocked(); err != nil {
 		return nil, err
 	}
-	// The publication URLs are the recorded ones, whichever process issues.
+	// The publication URLs are the recorded ones, whichever process issues; the GOST CA's are
+	// under BASE/gost.
 	base := a.st.BaseURL
+	if gh != nil {
+		base += "/" + gostDir
+	}
 	freshest, err := distributionPoints(base + "/crl/delta.crl")
 	if err != nil {
 		return nil, err
@@ -376,7 +421,12 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	tmpl.CRLDistributionPoints = []string{base + "/crl/full.crl"}
 	tmpl.OCSPServer = []string{base + "/ocsp"}
 	tmpl.IssuingCertificateURL = []string{base + "/ca.crt"}
-	cert, err := a.sign(tmpl, pub, a.ca, a.caKey)
+	var cert *x509.Certificate
+	if gh != nil {
+		cert, err = signGOST(tmpl, pub, gh.ca, gh.caKey)
+	} else {
+		cert, err = a.sign(tmpl, pub, a.ca, a.caKey)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ca: issue: %w", err)
 	}
@@ -384,17 +434,21 @@ func (a *Authority) Issue(ctx context.Context, req IssueRequest) (*Issued, error
 	if err := writeFileAtomic(a.path(filepath.Join("issued", serial+".crt")), pemCert(cert), 0o644); err != nil {
 		return nil, fmt.Errorf("ca: issue: %w", err)
 	}
-	a.st.Certs = append(a.st.Certs, &certRecord{
+	rec := &certRecord{
 		Serial: serial, Kind: req.Kind, Usage: req.Usage, Subject: req.CommonName,
 		IIN: req.IIN, BIN: req.BIN, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, IssuedAt: now,
-	})
+	}
+	if gh != nil {
+		rec.Algorithm = AlgorithmGOST2015
+	}
+	a.st.Certs = append(a.st.Certs, rec)
 	if a.stGen, err = saveState(a.opts.Dir, a.st); err != nil {
 		a.stGen = ""
 		return nil, fmt.Errorf("ca: issue: %w", err)
 	}
 	a.opts.Logger.InfoContext(ctx, "certificate issued", "serial", serial, "kind", req.Kind, "usage", req.Usage,
-		"iin", req.IIN, "bin", req.BIN, "not_before", cert.NotBefore, "not_after", cert.NotAfter)
-	return &Issued{Certificate: cert, Key: key, Chain: []*x509.Certificate{a.ca, a.root}}, nil
+		"algorithm", req.Algorithm, "iin", req.IIN, "bin", req.BIN, "not_before", cert.NotBefore, "not_after", cert.NotAfter)
+	return &Issued{Certificate: cert, Key: key, Chain: chain}, nil
 }
 
 // refreshLocked reloads state.json if another process saved it since we loaded or saved it (or
@@ -559,6 +613,7 @@ func (a *Authority) Release(ctx context.Context, serial *big.Int) error {
 // CertStatus is what the authority knows of one of its certificates.
 type CertStatus struct {
 	Serial    string
+	Algorithm Algorithm // which hierarchy issued it
 	Kind      Kind
 	Usage     Usage
 	Subject   string
@@ -598,7 +653,7 @@ func (a *Authority) Certificates() ([]CertStatus, error) {
 }
 
 func (c *certRecord) status() CertStatus {
-	st := CertStatus{Serial: c.Serial, Kind: c.Kind, Usage: c.Usage, Subject: c.Subject, IIN: c.IIN, BIN: c.BIN,
+	st := CertStatus{Serial: c.Serial, Algorithm: c.alg(), Kind: c.Kind, Usage: c.Usage, Subject: c.Subject, IIN: c.IIN, BIN: c.BIN,
 		NotBefore: c.NotBefore, NotAfter: c.NotAfter}
 	if c.Revoked != nil && c.Revoked.Reason != ReasonRemoveFromCRL {
 		st.Revoked, st.RevokedAt, st.Reason = true, c.Revoked.At, c.Revoked.Reason
@@ -610,18 +665,28 @@ func pemCert(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
+// pemKey encodes k as PKCS#8 PEM ("PRIVATE KEY"); a GOST key in НУЦ's PKCS#8 layout.
 func pemKey(k crypto.Signer) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(k)
+	der, err := MarshalPKCS8(k)
 	if err != nil {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
+// MarshalPKCS8 encodes a private key as PKCS#8 DER: a *gost3410.PrivateKey in НУЦ's layout
+// (certs.MarshalGOSTPKCS8), anything else with x509.MarshalPKCS8PrivateKey.
+func MarshalPKCS8(k crypto.Signer) ([]byte, error) {
+	if g, ok := k.(*gost3410.PrivateKey); ok {
+		return certs.MarshalGOSTPKCS8(g)
+	}
+	return x509.MarshalPKCS8PrivateKey(k)
+}
+
 // PEMCertificate encodes a certificate as PEM.
 func PEMCertificate(c *x509.Certificate) []byte { return pemCert(c) }
 
-// PEMPrivateKey encodes a private key as PKCS#8 PEM.
+// PEMPrivateKey encodes a private key as PKCS#8 PEM (a GOST key in НУЦ's PKCS#8 layout).
 func PEMPrivateKey(k crypto.Signer) ([]byte, error) { return pemKey(k) }
 
 func readCertFile(p string) (*x509.Certificate, error) {
@@ -636,22 +701,5 @@ func readCertFile(p string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(blk.Bytes)
 }
 
-func readKeyFile(p string) (crypto.Signer, error) {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, fmt.Errorf("%s: no PEM key", p)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%s: not a signing key", p)
-	}
-	return s, nil
-}
+// readKeyFile reads a key the authority wrote (PKCS#8 PEM, GOST keys in НУЦ's layout).
+func readKeyFile(p string) (crypto.Signer, error) { return certs.ReadPrivateKey(p) }

@@ -7,10 +7,11 @@ import (
 	"github.com/shep-kz/shep/certs/ocsp"
 )
 
-// OCSP answers a DER OCSP request (RFC 6960) about a certificate of the issuing CA. The answer is
-// signed by the delegated responder certificate, echoes the request's nonce, and is valid for
-// Options.OCSPValidity. Malformed requests and certificates of other CAs get the corresponding
-// error responses; serial numbers this authority never issued are "unknown".
+// OCSP answers a DER OCSP request (RFC 6960) about a certificate of either issuing CA. The answer
+// is signed by that CA's delegated responder certificate (for the GOST CA, an RSA key certified
+// by the GOST CA), echoes the request's nonce, and is valid for Options.OCSPValidity. Malformed
+// requests and certificates of other CAs get the corresponding error responses; serial numbers
+// the CA never issued are "unknown".
 func (a *Authority) OCSP(ctx context.Context, der []byte) []byte {
 	req, err := ocsp.ParseRequest(der)
 	if err != nil || len(req.IDs) != 1 {
@@ -18,8 +19,18 @@ func (a *Authority) OCSP(ctx context.Context, der []byte) []byte {
 		return ocsp.ErrorResponse(ocsp.MalformedRequest)
 	}
 	id := req.IDs[0]
+	issuer, responder, key, alg := a.ca, a.responder, a.responderKey, AlgorithmRSA
 	if !id.IssuedBy(a.ca) {
-		return ocsp.ErrorResponse(ocsp.Unauthorized)
+		// Another process may have created the GOST hierarchy; a question never creates it.
+		h, err := a.ensureGOST(ctx, false)
+		if err != nil {
+			a.opts.Logger.ErrorContext(ctx, "OCSP: GOST hierarchy", "err", err)
+			return ocsp.ErrorResponse(ocsp.InternalError)
+		}
+		if h == nil || !id.IssuedBy(h.ca) {
+			return ocsp.ErrorResponse(ocsp.Unauthorized)
+		}
+		issuer, responder, key, alg = h.ca, h.responder, h.responderKey, AlgorithmGOST2015
 	}
 	now := a.opts.Now().UTC().Truncate(time.Second)
 	single := ocsp.SingleResponse{ID: id, Status: ocsp.Unknown, Reason: -1, ThisUpdate: now, NextUpdate: now.Add(a.opts.OCSPValidity)}
@@ -28,13 +39,13 @@ func (a *Authority) OCSP(ctx context.Context, der []byte) []byte {
 		a.opts.Logger.ErrorContext(ctx, "OCSP: state", "err", err)
 		return ocsp.ErrorResponse(ocsp.InternalError)
 	}
-	if ok {
+	if ok && st.Algorithm == alg { // a serial of the other hierarchy is not this CA's
 		single.Status = ocsp.Good
 		if st.Revoked {
 			single.Status, single.RevokedAt, single.Reason = ocsp.Revoked, st.RevokedAt, int(st.Reason)
 		}
 	}
-	resp, err := ocsp.CreateResponse(a.ca, a.responder, a.responderKey, ocsp.ResponseTemplate{Single: single, Nonce: req.Nonce, ProducedAt: now})
+	resp, err := ocsp.CreateResponse(issuer, responder, key, ocsp.ResponseTemplate{Single: single, Nonce: req.Nonce, ProducedAt: now})
 	if err != nil {
 		a.opts.Logger.ErrorContext(ctx, "OCSP: sign", "err", err)
 		return ocsp.ErrorResponse(ocsp.InternalError)

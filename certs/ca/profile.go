@@ -7,12 +7,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"time"
 
 	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/gost/gost3410"
 )
 
 // Kind is the kind of subject a certificate is issued to, as НУЦ distinguishes them.
@@ -64,9 +66,14 @@ type IssueRequest struct {
 
 	NotBefore, NotAfter time.Time // zero: now-1m and NotBefore+1 year; any window is allowed
 
-	// PublicKey, when set, is certified instead of a freshly generated RSA key.
+	// Algorithm chooses the key and the hierarchy: AlgorithmRSA ("rsa", the default) or
+	// AlgorithmGOST2015 ("gost2015": a TC26-512-A key certified by the GOST issuing CA).
+	Algorithm Algorithm
+
+	// PublicKey, when set, is certified instead of a freshly generated key: a *gost3410.PublicKey
+	// (TC26-512-A) for AlgorithmGOST2015, which it implies when Algorithm is empty.
 	PublicKey crypto.PublicKey
-	KeyBits   int // default Options.KeyBits
+	KeyBits   int // RSA size; default Options.KeyBits
 
 	// TestIdentities accepts ИИН/БИН that fail the checksum (as in НУЦ's own test certificates).
 	TestIdentities bool
@@ -78,6 +85,24 @@ func (r *IssueRequest) normalize(now time.Time) error {
 	}
 	if r.Usage != UsageSign && r.Usage != UsageAuth {
 		return fmt.Errorf("usage %q: want sign or auth", r.Usage)
+	}
+	_, gostKey := r.PublicKey.(*gost3410.PublicKey)
+	if r.Algorithm == "" && gostKey {
+		r.Algorithm = AlgorithmGOST2015
+	}
+	alg, err := ParseAlgorithm(string(r.Algorithm))
+	if err != nil {
+		return err
+	}
+	r.Algorithm = alg
+	switch {
+	case r.PublicKey == nil:
+	case alg == AlgorithmGOST2015 && !gostKey:
+		return fmt.Errorf("a gost2015 certificate needs a GOST public key, not %T", r.PublicKey)
+	case alg == AlgorithmRSA && gostKey:
+		return errors.New("a GOST public key needs algorithm gost2015")
+	case gostKey && r.PublicKey.(*gost3410.PublicKey).Curve.PointSize() != 64:
+		return errors.New("a gost2015 certificate needs a 512-bit (TC26-512-A) key")
 	}
 	known := false
 	for _, k := range Kinds {

@@ -23,6 +23,17 @@ type state struct {
 	Delta     *crlRecord    `json:"delta_crl,omitempty"`
 	Root      *crlRecord    `json:"root_crl,omitempty"`
 	Certs     []*certRecord `json:"certificates"`
+	// GOST holds the CRLs of the GOST hierarchy (absent until its first CRL). Revocations share
+	// RevSeq with the RSA hierarchy.
+	GOST *gostState `json:"gost,omitempty"`
+}
+
+// gostState is the CRL bookkeeping of the GOST hierarchy, whose CAs number their CRLs apart.
+type gostState struct {
+	CRLNumber int64      `json:"crl_number"`
+	Full      *crlRecord `json:"full_crl,omitempty"`
+	Delta     *crlRecord `json:"delta_crl,omitempty"`
+	Root      *crlRecord `json:"root_crl,omitempty"`
 }
 
 // crlRecord describes the last CRL of one kind that was issued; its DER is in crl/<kind>.crl.
@@ -36,7 +47,8 @@ type crlRecord struct {
 
 // certRecord is one issued end-entity certificate.
 type certRecord struct {
-	Serial    string     `json:"serial"` // upper-case hex
+	Serial    string     `json:"serial"`              // upper-case hex
+	Algorithm Algorithm  `json:"algorithm,omitempty"` // "" (certificates issued before GOST existed) is rsa
 	Kind      Kind       `json:"kind"`
 	Usage     Usage      `json:"usage"`
 	Subject   string     `json:"subject"`
@@ -172,6 +184,14 @@ func saveState(dir string, s *state) (string, error) {
 		return "", fmt.Errorf("write state: %w", err)
 	}
 	return gen, nil
+}
+
+// alg returns the algorithm, and so the hierarchy, of the certificate.
+func (c *certRecord) alg() Algorithm {
+	if c.Algorithm == "" {
+		return AlgorithmRSA
+	}
+	return c.Algorithm
 }
 
 func (s *state) find(serialHex string) *certRecord {

@@ -248,8 +248,11 @@ func TestVerifyRefusesResponder(t *testing.T) {
 		{name: "signature algorithm swapped", responder: p.delegate, mutate: func(r *Response) {
 			r.SignatureAlgorithm = certs.OIDECDSAWithSHA384
 		}, wantErr: ErrSignature},
-		{name: "GOST algorithm claimed", responder: p.delegate, mutate: func(r *Response) {
+		{name: "GOST algorithm claimed by an ECDSA responder", responder: p.delegate, mutate: func(r *Response) {
 			r.SignatureAlgorithm = certs.OIDGOST2015Signature512
+		}, wantErr: ErrSignature},
+		{name: "GOST 2015-256 (no НУЦ sample, not implemented)", responder: p.delegate, mutate: func(r *Response) {
+			r.SignatureAlgorithm = certs.OIDGOST2015Signature256
 		}, wantErr: certs.ErrUnsupportedAlgorithm},
 		{name: "unknown algorithm", responder: p.ca, mutate: func(r *Response) {
 			r.SignatureAlgorithm = asn1.ObjectIdentifier{1, 2, 3, 4}

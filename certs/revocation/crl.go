@@ -426,7 +426,9 @@ func (s *CRLStore) pick(issuer *x509.Certificate, at time.Time) (full, delta *cr
 		switch {
 		case d.base > full.number:
 			return full, nil, fmt.Sprintf("the held full CRL #%d is older than the base #%d of delta %s #%d", full.number, d.base, d.source, d.number)
-		case d.number > full.number:
+		case d.number > full.number, !d.list.ThisUpdate.Before(full.list.ThisUpdate):
+			// RFC 5280 numbers full and delta CRLs in one sequence; НУЦ numbers its deltas apart
+			// (delta #10 on base #14): a delta on this full CRL's base, issued no earlier, counts.
 			usable = append(usable, d)
 		}
 	}

@@ -259,22 +259,95 @@ func TestRealNCACRL(t *testing.T) {
 	}
 }
 
-// The real GOST CRL parses, but its signature cannot be checked: never evidence.
-func TestRealGOSTCRLIsNotEvidence(t *testing.T) {
-	issuer, err := certs.ParseCertificates(fixtures.Read(t, "nca_gost_test.crt"))
+// The real GOST CRLs are evidence like RSA ones once their GOST signature verifies: the 2004 CRL
+// of ҰКО 3.0 (GOST TEST), and the TEST 2022 full + delta CRLs. Each is checked with the clock
+// inside its window (thisUpdate..nextUpdate), as a verifier at that time would have.
+func TestRealGOSTCRLs(t *testing.T) {
+	load := func(name string) *x509.Certificate {
+		cs, err := certs.ParseCertificates(fixtures.Read(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs[0]
+	}
+	crl := func(name string) *x509.RevocationList {
+		l, err := x509.ParseRevocationList(fixtures.Read(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	ceo, ca2004, ca2022 := load("ceo_valid_sign_2004_gost.cer"), load("nca_gost_test.crt"), load("gost/nca_gost2022_test.cer")
+	l2004, full2022 := crl("nca_gost_test.crl"), crl("gost/nca_gost2022_test.crl")
+	dir := fixtures.Dir(t)
+	store := func(now time.Time, files ...string) *revocation.CRLStore {
+		var srcs []revocation.Source
+		for _, f := range files {
+			srcs = append(srcs, revocation.FileSource(filepath.Join(dir, f)))
+		}
+		s := revocation.NewCRLStore(revocation.CRLOptions{Sources: srcs, Now: func() time.Time { return now }})
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// A certificate stand-in with a given serial (Check reads only the serial).
+	serial := func(n *big.Int) *x509.Certificate { return &x509.Certificate{SerialNumber: n} }
+	listed2004, listed2022 := l2004.RevokedCertificateEntries[0], full2022.RevokedCertificateEntries[0]
+	now2004 := l2004.ThisUpdate.Add(24 * time.Hour)
+	now2022 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	s2004 := store(now2004, "nca_gost_test.crl")
+	// НУЦ numbers its deltas on a sequence of their own (the delta nca_gost2022_d_test.crl is CRL
+	// #10 with base #14, the full one #14): the delta still counts, being based on the full CRL
+	// and issued no earlier.
+	s2022delta := store(now2022, "gost/nca_gost2022_test.crl", "gost/nca_gost2022_d_test.crl")
+	s2022 := store(now2022, "gost/nca_gost2022_test.crl")
+	tests := []struct {
+		name   string
+		s      *revocation.CRLStore
+		cert   *x509.Certificate
+		issuer *x509.Certificate
+		at     time.Time
+		state  revocation.State
+		source string
+	}{
+		{"2004 head, not listed", s2004, ceo, ca2004, now2004, revocation.Good, "nca_gost_test.crl"},
+		{"2004 listed serial", s2004, serial(listed2004.SerialNumber), ca2004, now2004, revocation.Revoked, "nca_gost_test.crl"},
+		{"2022 unlisted serial", s2022, serial(big.NewInt(12345)), ca2022, now2022, revocation.Good, "nca_gost2022_test.crl"},
+		{"2022 listed serial", s2022, serial(listed2022.SerialNumber), ca2022, now2022, revocation.Revoked, "nca_gost2022_test.crl"},
+		{"2022 CRLs, wrong issuer", s2022, ceo, ca2004, now2022, revocation.Unknown, ""},
+		{"2022 full + НУЦ-numbered delta, unlisted", s2022delta, serial(big.NewInt(12345)), ca2022, now2022, revocation.Good, "nca_gost2022_d_test.crl"},
+		{"2022 full + delta, listed in the full", s2022delta, serial(listed2022.SerialNumber), ca2022, now2022, revocation.Revoked, "nca_gost2022_test.crl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := check(t, tt.s, tt.cert, tt.issuer, tt.at)
+			if st.State != tt.state || (tt.state == revocation.Unknown) != (err != nil) {
+				t.Fatalf("%+v %v, want %v", st, err, tt.state)
+			}
+			if !strings.Contains(st.Source, tt.source) {
+				t.Errorf("source %q, want %q", st.Source, tt.source)
+			}
+		})
+	}
+
+	// A CRL whose signature no longer holds is no evidence.
+	der, err := os.ReadFile(filepath.Join(dir, "nca_gost_test.crl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, _ := certs.ParseCertificates(fixtures.Read(t, "ceo_valid_sign_2004_gost.cer"))
-	s := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(filepath.Join(fixtures.Dir(t), "nca_gost_test.crl"))}})
+	der[len(der)-1] ^= 0x01
+	bad := filepath.Join(t.TempDir(), "bad.crl")
+	if err := os.WriteFile(bad, der, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := revocation.NewCRLStore(revocation.CRLOptions{Sources: []revocation.Source{revocation.FileSource(bad)}, Now: func() time.Time { return now2004 }})
 	if err := s.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	der, _ := os.ReadFile(filepath.Join(fixtures.Dir(t), "nca_gost_test.crl"))
-	l, _ := x509.ParseRevocationList(der)
-	st, err := check(t, s, leaf[0], issuer[0], l.ThisUpdate.Add(time.Hour))
-	if !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown || !strings.Contains(err.Error(), certs.ErrUnsupportedAlgorithm.Error()) {
-		t.Fatalf("GOST CRL: %+v %v", st, err)
+	st, err := check(t, s, ceo, ca2004, now2004)
+	if !errors.Is(err, revocation.ErrUnknown) || st.State != revocation.Unknown || !strings.Contains(err.Error(), "signature") {
+		t.Fatalf("tampered GOST CRL: %+v %v", st, err)
 	}
 }
 

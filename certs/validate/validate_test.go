@@ -7,9 +7,11 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"math/big"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,17 +314,93 @@ func TestRealNCACertificates(t *testing.T) {
 	}
 }
 
-// GOST certificates are read but never pass: their signatures cannot be checked yet.
-func TestRealGOSTCertificateUnsupported(t *testing.T) {
-	anchor, _ := certs.ParseCertificates(fixtures.Read(t, "nca_gost_test.crt"))
-	leaf, _ := certs.ParseCertificates(fixtures.Read(t, "ceo_valid_sign_2004_gost.cer"))
-	v, err := validate.New(validate.Options{Anchors: anchor, SkipRevocation: true, Identity: certs.ParseOptions{TestIdentities: true}})
+// The real НУЦ GOST chains validate like RSA ones: the 2004 head certificate under ҰКО 3.0 (GOST
+// TEST), with and without its CRL; the TEST 2022 CA under its root. A tampered certificate breaks
+// the chain; an algorithm that is not implemented is still refused as such.
+func TestRealGOSTChains(t *testing.T) {
+	load := func(name string) *x509.Certificate {
+		cs, err := certs.ParseCertificates(fixtures.Read(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs[0]
+	}
+	ca2004, ceo := load("nca_gost_test.crt"), load("ceo_valid_sign_2004_gost.cer")
+	root, ca2022 := load("gost/root_test_gost_2022.cer"), load("gost/nca_gost2022_test.cer")
+	at2022 := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC) // inside ceo's validity and nca_gost_test.crl's window
+	clock := func() time.Time { return at2022 }
+	crls := revocation.NewCRLStore(revocation.CRLOptions{Now: clock,
+		Sources: []revocation.Source{revocation.FileSource(filepath.Join(fixtures.Dir(t), "nca_gost_test.crl"))}})
+	if err := crls.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids := certs.ParseOptions{TestIdentities: true}
+	newV := func(o validate.Options) *validate.Validator {
+		o.Identity = ids
+		if o.Now == nil {
+			o.Now = clock
+		}
+		v, err := validate.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// A copy of ceo with one bit of its subject changed: it parses, its signature does not hold.
+	der := append([]byte(nil), ceo.Raw...)
+	i := strings.Index(string(der), "BIN123456789021")
+	der[i+3] ^= 0x01
+	tampered, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = v.Validate(ctx, validate.Request{Cert: leaf[0], At: time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC), Usage: validate.UsageSign})
+	tests := []struct {
+		name  string
+		v     *validate.Validator
+		cert  *x509.Certificate
+		at    time.Time
+		usage validate.Usage
+		chain int
+		code  validate.Code
+	}{
+		{"2004 head, no revocation check", newV(validate.Options{Anchors: []*x509.Certificate{ca2004}, SkipRevocation: true}), ceo, at2022, validate.UsageSign, 2, ""},
+		{"2004 head, nca_gost_test.crl", newV(validate.Options{Anchors: []*x509.Certificate{ca2004}, Revocation: crls}), ceo, at2022, validate.UsageSign, 2, ""},
+		{"2004 head, tampered", newV(validate.Options{Anchors: []*x509.Certificate{ca2004}, SkipRevocation: true}), tampered, at2022, validate.UsageSign, 0, validate.CodeBrokenChain},
+		{"2004 head under the 2022 root", newV(validate.Options{Anchors: []*x509.Certificate{root}, SkipRevocation: true}), ceo, at2022, validate.UsageSign, 0, validate.CodeUntrustedIssuer},
+		{"TEST 2022 CA under its root", newV(validate.Options{Anchors: []*x509.Certificate{root}, SkipRevocation: true, Now: time.Now}), ca2022, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), validate.UsageAny, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			verdict, err := tt.v.Validate(ctx, validate.Request{Cert: tt.cert, At: tt.at, Usage: tt.usage})
+			if validate.CodeOf(err) != tt.code {
+				t.Fatalf("%v, want %q", err, tt.code)
+			}
+			if tt.code != "" {
+				return
+			}
+			if len(verdict.Chain) != tt.chain {
+				t.Fatalf("chain of %d", len(verdict.Chain))
+			}
+			if tt.usage == validate.UsageSign && (verdict.Identity.IIN != "123456789011" || verdict.Identity.BIN != "123456789021" || !verdict.Identity.GOST) {
+				t.Errorf("identity %+v", verdict.Identity)
+			}
+		})
+	}
+
+	// The 256-bit 2015 algorithm is recognised but not implemented: a certificate claiming it is
+	// refused as not supported, never passed.
+	var sigAlg256 []byte
+	sigAlg256, _ = asn1.Marshal(certs.OIDGOST2015Signature256)
+	sigAlg512, _ := asn1.Marshal(certs.OIDGOST2015Signature512)
+	der = []byte(strings.ReplaceAll(string(ca2022.Raw), string(sigAlg512), string(sigAlg256)))
+	claims256, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newV(validate.Options{Anchors: []*x509.Certificate{root}, SkipRevocation: true, Now: time.Now}).Validate(ctx,
+		validate.Request{Cert: claims256, At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)})
 	if validate.CodeOf(err) != validate.CodeUnsupportedAlgorithm || !errors.Is(err, certs.ErrUnsupportedAlgorithm) {
-		t.Fatalf("GOST chain: %v", err)
+		t.Fatalf("GOST 2015-256: %v", err)
 	}
 }
 

@@ -258,6 +258,9 @@ func servicesText(s []string) string {
 }
 
 func runLog(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "synth" {
+		return runLogSynth(ctx, e, args[1:]) // log.go
+	}
 	show := len(args) > 0 && args[0] == "show"
 	if show {
 		args = args[1:]

@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/shep-kz/shep/certs"
+	"github.com/shep-kz/shep/certs/ca"
 )
 
 func runCert(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "issue" {
+		return certIssue(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "show" {
-		return fmt.Errorf("%w: shep cert show [--json] FILE", errUsage)
+		return fmt.Errorf("%w: shep cert show [--json] FILE | shep cert issue [flags] (see shep cert issue -h)", errUsage)
 	}
 	fs, _ := newFlags(e, "cert show")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -44,6 +48,94 @@ func runCert(ctx context.Context, e *env, args []string) error {
 	if len(c.OCSPServer) > 0 {
 		fmt.Fprintf(e.stdout, "OCSP:         %s\n", strings.Join(c.OCSPServer, ", "))
 	}
+	return nil
+}
+
+const certIssueHelp = `Usage: shep cert issue [--data DIR] [--algorithm rsa|gost2015] [--kind KIND] [--iin ИИН] [--bin БИН]
+                       [--name "ФАМИЛИЯ ИМЯ ОТЧЕСТВО"] [--usage sign|auth] [--out PREFIX] [--p12 FILE [--password PW]]
+
+Issues a certificate and a fresh key from the test НУЦ of the data dir (created by ` + "`shep pki init`" + ` or the
+first ` + "`shep serve`" + `), as НУЦ РК would for the subject: SERIALNUMBER=IIN…, OU=BIN…, key usages, policies
+and roles of the kind, CRL/OCSP pointers to the issuing CA's publication points.
+
+--algorithm chooses the key and the hierarchy:
+  rsa       RSA 2048, signed by «ҰКО SHEP (RSA TEST)» under «НЕГІЗГІ КО SHEP TEST (RSA)» (default);
+  gost2015  GOST R 34.10-2015 512-bit (TC26-512-A, Streebog-512), signed by «ҰКО SHEP (GOST TEST)» under
+            «НЕГІЗГІ КО SHEP TEST (GOST)»: the kind of key НУЦ issues since 2024 (GOST512_*.p12). Its CRLs
+            and OCSP are published under BASE/pki/gost/.
+
+Output (at least one of --out and --p12):
+  --out PREFIX     PREFIX.crt (PEM certificate) and PREFIX.key (PKCS#8 PEM, mode 0600; a GOST key in
+                   НУЦ's PKCS#8 layout);
+  --p12 FILE       a PKCS#12 key file as НУЦ writes them (3DES key bag, RC2-40 certificates, SHA-1 MAC)
+                   holding the key, its certificate and the chain, protected by --password.
+The files sign with ` + "`shep sign --p12 FILE --password PW`" + ` (or --cert/--key) and verify with ` + "`shep verify`" + `.
+
+Example (a citizen's GOST signing key):
+  shep cert issue --algorithm gost2015 --iin 931002451325 --name "ИВАНОВА АЙГУЛЬ СЕРИКОВНА" \
+                  --p12 aigul.p12 --password Qwerty12
+
+Flags:
+`
+
+// certIssue issues a certificate and key from the test НУЦ (see certIssueHelp).
+func certIssue(ctx context.Context, e *env, args []string) error {
+	fs, data := newFlags(e, "cert issue")
+	var f issueFlags
+	f.register(fs)
+	out := fs.String("out", "", "write PREFIX.crt and PREFIX.key (PEM)")
+	p12 := fs.String("p12", "", "write a НУЦ-style PKCS#12 key file")
+	password := fs.String("password", "Qwerty12", "password of the --p12 file (НУЦ's test keys use Qwerty12)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), certIssueHelp)
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *out == "" && *p12 == "" {
+		return fmt.Errorf("%w: give --out PREFIX and/or --p12 FILE", errUsage)
+	}
+	req, err := f.request(time.Now())
+	if err != nil {
+		return err
+	}
+	a, err := openCA(ctx, *data)
+	if err != nil {
+		return err
+	}
+	iss, err := a.Issue(ctx, req)
+	if err != nil {
+		return err
+	}
+	var files []string
+	if *out != "" {
+		keyPEM, err := ca.PEMPrivateKey(iss.Key)
+		if err != nil {
+			return err
+		}
+		if err := writeFileMode(*out+".crt", ca.PEMCertificate(iss.Certificate), 0o644); err != nil {
+			return err
+		}
+		if err := writeFileMode(*out+".key", keyPEM, 0o600); err != nil {
+			return err
+		}
+		files = append(files, *out+".crt", *out+".key")
+	}
+	if *p12 != "" {
+		b, err := nucPKCS12(iss, *password)
+		if err != nil {
+			return fmt.Errorf("PKCS#12: %w", err)
+		}
+		if err := writeFileMode(*p12, b, 0o600); err != nil {
+			return err
+		}
+		files = append(files, *p12)
+	}
+	printIssued(e, iss, req, files...)
 	return nil
 }
 
@@ -93,7 +185,7 @@ func printIdentity(w io.Writer, id *certs.Identity) {
 	line("Key", id.KeyAlgorithm)
 	line("Signature", id.SignatureAlgorithm)
 	if id.GOST {
-		line("Note", "GOST algorithm: shep reads the identity but cannot verify GOST signatures (algorithm not supported)")
+		line("Note", "GOST algorithm (Kazakh GOST, verified natively by shep: 34.310-2004 and R 34.10-2015 512)")
 	}
 }
 

@@ -33,7 +33,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the gateway (embedded store and test НУЦ, created on first start)", runServe},
 		{"pki", "manage the test НУЦ: init, ca, issue, revoke, crl, list", runPKI},
-		{"cert", "inspect certificates: cert show FILE", runCert},
+		{"cert", "certificates: cert show FILE, cert issue (RSA or GOST 2015-512, PEM or .p12)", runCert},
 		{"verify", "verify a signed SOAP envelope (WS-Security) or document (enveloped) and its signer", runVerify},
 		{"sign", "sign a SOAP envelope (--wsse) or a document (--enveloped)", runSign},
 		{"send", "build, sign and send a SendMessage to a gateway, and show the answer", runSend},

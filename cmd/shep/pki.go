@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"math/big"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/shep-kz/shep/certs"
 	"github.com/shep-kz/shep/certs/ca"
+	nucpkcs12 "github.com/shep-kz/shep/certs/pkcs12"
 )
 
 func runPKI(ctx context.Context, e *env, args []string) error {
@@ -45,9 +47,16 @@ func pkiInit(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "test НУЦ ready in %s\n  root:    %s (serial %s)\n  issuing: %s (serial %s)\n  URLs:    %s\n",
+	// A data dir made before the GOST hierarchy gets it now.
+	if err := a.EnsureGOST(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "test НУЦ ready in %s\n  root:         %s (serial %s)\n  issuing:      %s (serial %s)\n"+
+		"  GOST root:    %s (serial %s)\n  GOST issuing: %s (serial %s)\n  URLs:         %s (GOST: %s/gost)\n",
 		pkiDir(*data), a.Root().Subject.CommonName, certs.SerialHex(a.Root().SerialNumber),
-		a.Issuing().Subject.CommonName, certs.SerialHex(a.Issuing().SerialNumber), a.BaseURL())
+		a.Issuing().Subject.CommonName, certs.SerialHex(a.Issuing().SerialNumber),
+		a.GOSTRoot().Subject.CommonName, certs.SerialHex(a.GOSTRoot().SerialNumber),
+		a.GOSTIssuing().Subject.CommonName, certs.SerialHex(a.GOSTIssuing().SerialNumber), a.BaseURL(), a.BaseURL())
 	return nil
 }
 
@@ -62,6 +71,7 @@ func openCA(ctx context.Context, data string) (*ca.Authority, error) {
 func pkiCA(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "pki ca")
 	out := fs.String("out", "", "write the PEM chain (issuing CA, then root) to FILE (default: stdout)")
+	gost := fs.Bool("gost", false, "the GOST hierarchy's chain instead of the RSA one's")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -69,7 +79,13 @@ func pkiCA(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeOut(e, *out, a.ChainPEM(), 0o644)
+	chain := a.ChainPEM()
+	if *gost {
+		if chain, err = a.GOSTChainPEM(ctx); err != nil {
+			return err
+		}
+	}
+	return writeOut(e, *out, chain, 0o644)
 }
 
 func writeOut(e *env, path string, b []byte, mode os.FileMode) error {
@@ -80,40 +96,73 @@ func writeOut(e *env, path string, b []byte, mode os.FileMode) error {
 	return os.WriteFile(path, b, mode)
 }
 
+// issueFlags are the flags that describe a certificate to issue, shared by `pki issue` and
+// `cert issue`.
+type issueFlags struct {
+	kind, iin, bin, name, org, email, usage, nb, na, alg *string
+	testIDs                                              *bool
+}
+
+func (f *issueFlags) register(fs *flag.FlagSet) {
+	f.kind = fs.String("kind", "individual", "individual|employee|head|operator|official|system")
+	f.iin = fs.String("iin", "", "ИИН (12 digits); not for --kind system")
+	f.bin = fs.String("bin", "", "БИН of the organisation (legal-entity kinds and system; operator defaults to the State Corporation)")
+	f.name = fs.String("name", "", `"ФАМИЛИЯ ИМЯ [ОТЧЕСТВО]", or the system's name for --kind system`)
+	f.org = fs.String("org", "", "organisation name (O)")
+	f.email = fs.String("email", "", "e-mail (E)")
+	f.usage = fs.String("usage", "sign", "sign (digitalSignature+nonRepudiation) or auth (digitalSignature+keyEncipherment)")
+	f.nb = fs.String("not-before", "", "validity start: RFC 3339, YYYY-MM-DD, or relative to now (-30d, +2h, -1y)")
+	f.na = fs.String("not-after", "", "validity end, same forms (default: one year after the start)")
+	f.alg = fs.String("algorithm", "rsa", "rsa (RSA 2048, by «ҰКО SHEP (RSA TEST)») or gost2015 (GOST R 34.10-2015 512-bit, TC26-512-A, by «ҰКО SHEP (GOST TEST)»)")
+	f.testIDs = fs.Bool("test-identities", false, "accept ИИН/БИН failing the checksum, as in НУЦ's test certificates")
+}
+
+func (f *issueFlags) request(now time.Time) (ca.IssueRequest, error) {
+	alg, err := ca.ParseAlgorithm(*f.alg)
+	if err != nil {
+		return ca.IssueRequest{}, fmt.Errorf("%w: --algorithm: %v", errUsage, err)
+	}
+	req := ca.IssueRequest{Kind: ca.Kind(*f.kind), Usage: ca.Usage(*f.usage), IIN: *f.iin, BIN: *f.bin,
+		Organization: *f.org, Email: *f.email, TestIdentities: *f.testIDs, Algorithm: alg}
+	if req.Kind == ca.KindSystem {
+		req.CommonName = *f.name
+	} else {
+		req.Name = *f.name
+	}
+	if req.NotBefore, err = parseWhen(*f.nb, now); err != nil {
+		return req, fmt.Errorf("%w: --not-before: %v", errUsage, err)
+	}
+	if req.NotAfter, err = parseWhen(*f.na, now); err != nil {
+		return req, fmt.Errorf("%w: --not-after: %v", errUsage, err)
+	}
+	return req, nil
+}
+
+// nucPKCS12 writes a PKCS#12 as НУЦ does (certs/pkcs12: 3DES key bag, RC2-40 certificates, SHA-1
+// MAC; GOST keys in НУЦ's PKCS#8 layout): the key, its certificate, then the chain.
+func nucPKCS12(iss *ca.Issued, password string) ([]byte, error) {
+	der, err := ca.MarshalPKCS8(iss.Key)
+	if err != nil {
+		return nil, err
+	}
+	return nucpkcs12.Encode(der, append([]*x509.Certificate{iss.Certificate}, iss.Chain...), password, nucpkcs12.EncodeOptions{})
+}
+
 func pkiIssue(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "pki issue")
-	kind := fs.String("kind", "individual", "individual|employee|head|operator|official|system")
-	iin := fs.String("iin", "", "ИИН (12 digits); not for --kind system")
-	bin := fs.String("bin", "", "БИН of the organisation (legal-entity kinds and system; operator defaults to the State Corporation)")
-	name := fs.String("name", "", `"ФАМИЛИЯ ИМЯ [ОТЧЕСТВО]", or the system's name for --kind system`)
-	org := fs.String("org", "", "organisation name (O)")
-	email := fs.String("email", "", "e-mail (E)")
-	usage := fs.String("usage", "sign", "sign (digitalSignature+nonRepudiation) or auth (digitalSignature+keyEncipherment)")
-	nb := fs.String("not-before", "", "validity start: RFC 3339, YYYY-MM-DD, or relative to now (-30d, +2h, -1y)")
-	na := fs.String("not-after", "", "validity end, same forms (default: one year after the start)")
+	var f issueFlags
+	f.register(fs)
 	out := fs.String("out", "", "write PREFIX.crt, PREFIX.key and PREFIX.p12")
 	p12pw := fs.String("p12-password", "Qwerty12", "password of PREFIX.p12 (НУЦ's test keys use Qwerty12)")
-	testIDs := fs.Bool("test-identities", false, "accept ИИН/БИН failing the checksum, as in НУЦ's test certificates")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out PREFIX is required", errUsage)
 	}
-	now := time.Now()
-	req := ca.IssueRequest{Kind: ca.Kind(*kind), Usage: ca.Usage(*usage), IIN: *iin, BIN: *bin,
-		Organization: *org, Email: *email, TestIdentities: *testIDs}
-	if req.Kind == ca.KindSystem {
-		req.CommonName = *name
-	} else {
-		req.Name = *name
-	}
-	var err error
-	if req.NotBefore, err = parseWhen(*nb, now); err != nil {
-		return fmt.Errorf("%w: --not-before: %v", errUsage, err)
-	}
-	if req.NotAfter, err = parseWhen(*na, now); err != nil {
-		return fmt.Errorf("%w: --not-after: %v", errUsage, err)
+	req, err := f.request(time.Now())
+	if err != nil {
+		return err
 	}
 	a, err := openCA(ctx, *data)
 	if err != nil {
@@ -127,7 +176,12 @@ func pkiIssue(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p12, err := pkcs12.LegacyDES.WithRand(rand.Reader).Encode(iss.Key, iss.Certificate, iss.Chain, *p12pw)
+	var p12 []byte
+	if req.Algorithm == ca.AlgorithmGOST2015 {
+		p12, err = nucPKCS12(iss, *p12pw) // go-pkcs12 knows no GOST keys
+	} else {
+		p12, err = pkcs12.LegacyDES.WithRand(rand.Reader).Encode(iss.Key, iss.Certificate, iss.Chain, *p12pw)
+	}
 	if err != nil {
 		return fmt.Errorf("PKCS#12: %w", err)
 	}
@@ -140,15 +194,20 @@ func pkiIssue(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	printIssued(e, iss, req, *out+".crt", *out+".key", *out+".p12")
+	return nil
+}
+
+// printIssued reports an issued certificate and the files written.
+func printIssued(e *env, iss *ca.Issued, req ca.IssueRequest, files ...string) {
 	c := iss.Certificate
 	subject := c.Subject.String()
 	if id, err := certs.IdentityOf(c, certs.ParseOptions{TestIdentities: true}); err == nil {
 		subject = id.Subject
 	}
-	fmt.Fprintf(e.stdout, "issued %s certificate, serial %s\n  subject: %s\n  valid:   %s … %s\n  files:   %s.crt %s.key %s.p12\n",
-		strings.ToUpper(string(req.Usage)), certs.SerialHex(c.SerialNumber), subject, c.NotBefore.Format(time.RFC3339),
-		c.NotAfter.Format(time.RFC3339), *out, *out, *out)
-	return nil
+	fmt.Fprintf(e.stdout, "issued %s certificate (%s), serial %s\n  subject: %s\n  issuer:  %s\n  valid:   %s … %s\n  files:   %s\n",
+		strings.ToUpper(string(req.Usage)), certs.AlgorithmName(certs.SignatureAlgorithmOID(c)), certs.SerialHex(c.SerialNumber), subject,
+		c.Issuer.CommonName, c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), strings.Join(files, " "))
 }
 
 // writeFileMode replaces path with b, created anew with mode (os.WriteFile would keep the mode
@@ -258,6 +317,7 @@ func pkiCRL(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "pki crl")
 	delta := fs.Bool("delta", false, "issue a delta CRL (changes since the current full CRL)")
 	root := fs.Bool("root", false, "issue the root's CRL (covers the issuing CA)")
+	gost := fs.Bool("gost", false, "a CRL of the GOST hierarchy (signed with GOST R 34.10-2015) instead of the RSA one")
 	out := fs.String("out", "", "write the DER CRL to FILE (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -273,6 +333,9 @@ func pkiCRL(ctx context.Context, e *env, args []string) error {
 		kind = ca.CRLDelta
 	} else if *root {
 		kind = ca.CRLRoot
+	}
+	if *gost {
+		kind = ca.GOSTCRL(kind)
 	}
 	a, err := openCA(ctx, *data)
 	if err != nil {
@@ -308,7 +371,7 @@ func pkiList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIAL\tKIND\tUSAGE\tИИН\tБИН\tSUBJECT\tNOT AFTER\tSTATUS")
+	fmt.Fprintln(tw, "SERIAL\tALG\tKIND\tUSAGE\tИИН\tБИН\tSUBJECT\tNOT AFTER\tSTATUS")
 	for _, c := range list {
 		status := "valid"
 		switch now := time.Now(); {
@@ -319,7 +382,7 @@ func pkiList(ctx context.Context, e *env, args []string) error {
 		case now.Before(c.NotBefore):
 			status = "not yet valid"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Serial, c.Kind, c.Usage, c.IIN, c.BIN, c.Subject,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Serial, c.Algorithm, c.Kind, c.Usage, c.IIN, c.BIN, c.Subject,
 			c.NotAfter.Format(time.DateOnly), status)
 	}
 	return tw.Flush()

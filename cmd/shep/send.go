@@ -33,12 +33,16 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	sender := fs.String("sender", "smartbridge", "senderId")
 	password := fs.String("password", "", "sender's password")
 	messageID := fs.String("message-id", "", "messageId (default: a new UUID; repeat one to see idempotency)")
-	certFile := fs.String("cert", "", "certificate that signs the envelope (WS-Security), PEM or DER (required)")
-	keyFile := fs.String("key", "", "its private key, PEM (required)")
+	certFile := fs.String("cert", "", "certificate that signs the envelope (WS-Security), PEM or DER")
+	keyFile := fs.String("key", "", "its private key, PEM or DER")
+	p12File := fs.String("p12", "", "key and certificate that sign the envelope in a PKCS#12 file (RSA or GOST), instead of --cert/--key")
+	p12Password := fs.String("p12-password", "", "password of the --p12 file (--password is the sender's)")
 	dataFile := fs.String("data", "", "XML for requestData/data: a <data> element, or any element put inside one")
 	appFile := fs.String("application", "", "an application document, signed (NCALayer layout) if it has no signature, sent as xs:string data")
 	appCert := fs.String("app-cert", "", "certificate that signs the application (default --cert)")
 	appKey := fs.String("app-key", "", "its key (default --key)")
+	appP12 := fs.String("app-p12", "", "PKCS#12 file that signs the application (password --app-p12-password)")
+	appP12Password := fs.String("app-p12-password", "", "password of the --app-p12 file")
 	iin := fs.String("iin", "", "shortcut for ГБД ФЛ: data is a cs:Request for this ИИН")
 	soap12 := fs.Bool("soap12", false, "send SOAP 1.2")
 	dump := fs.Bool("dump", false, "print the exact XML sent and received")
@@ -47,8 +51,9 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *service == "" || *certFile == "" || *keyFile == "" {
-		return fmt.Errorf("%w: shep send --service ID --cert FILE --key FILE [--data FILE | --application FILE | --iin IIN] ...", errUsage)
+	pair := *p12File != "" && *certFile == "" && *keyFile == "" || *p12File == "" && *certFile != "" && *keyFile != ""
+	if *service == "" || !pair {
+		return fmt.Errorf("%w: shep send --service ID (--cert FILE --key FILE | --p12 FILE --p12-password PW) [--data FILE | --application FILE | --iin IIN] ...", errUsage)
 	}
 	n := 0
 	for _, v := range []string{*dataFile, *appFile, *iin} {
@@ -59,11 +64,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if n > 1 {
 		return fmt.Errorf("%w: give one of --data, --application, --iin", errUsage)
 	}
-	cs, err := certs.ReadCertificates(*certFile)
-	if err != nil {
-		return err
-	}
-	key, err := certs.ReadPrivateKey(*keyFile)
+	key, cs, err := certs.ReadKeyPair(*certFile, *keyFile, *p12File, *p12Password)
 	if err != nil {
 		return err
 	}
@@ -95,17 +96,11 @@ func runSend(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if !bytes.Contains(app, []byte("http://www.w3.org/2000/09/xmldsig#")) {
-			ac, ak := *certFile, *keyFile
-			if *appCert != "" {
-				ac, ak = *appCert, *appKey
-			}
-			acs, err := certs.ReadCertificates(ac)
-			if err != nil {
-				return err
-			}
-			akey, err := certs.ReadPrivateKey(ak)
-			if err != nil {
-				return err
+			akey, acs := key, cs
+			if *appCert != "" || *appKey != "" || *appP12 != "" {
+				if akey, acs, err = certs.ReadKeyPair(*appCert, *appKey, *appP12, *appP12Password); err != nil {
+					return fmt.Errorf("--app-cert/--app-key/--app-p12: %w", err)
+				}
 			}
 			if app, err = signing.SignEnveloped(app, akey, acs[0], signing.SignOptions{NCALayer: true}); err != nil {
 				return fmt.Errorf("signing the application: %w", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -43,11 +42,13 @@ type serveConfig struct {
 	DayLength       string   `json:"day_length"`
 	Systems         []string `json:"systems"`
 	Population      int      `json:"population"`
+	GatewayKey      string   `json:"gateway_key"`
+	OfficialKey     string   `json:"official_key"`
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body, day_length, systems, population)")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body, day_length, systems, population, gateway_key, official_key)")
 	var c serveConfig
 	var trustCA, crls, systems listFlag
 	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
@@ -64,6 +65,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.DayLength, "day-length", "", "real duration of one day of regulation time (default 1m: a working day per minute; 24h: real time)")
 	fs.Var(&systems, "system", "how a built-in provider system decides: NAME=auto[:DELAY] or NAME=manual, DELAY a duration (0s: at once) or a share of the service's decision limit (default 50%); NAME labour-market, e-sobes or rshep (repeatable)")
 	fs.IntVar(&c.Population, "population", -1, "generated persons loaded into an empty ГБД ФЛ on first start (default 5000)")
+	fs.StringVar(&c.GatewayKey, "gateway-key", "", "algorithm of the gateway's own certificate, which signs every answer (WS-Security): rsa (default; DATA/gateway/gateway.{crt,key}) or gost2015 (GOST R 34.10-2015 512-bit from the test НУЦ's GOST CA; DATA/gateway/gateway-gost.{crt,key}) ($SHEP_GATEWAY_KEY)")
+	fs.StringVar(&c.OfficialKey, "official-key", "", "algorithm of the providers' officials' keys, which sign the results: rsa (default) or gost2015 (DATA/officials/ORG-gost.{crt,key}) ($SHEP_OFFICIAL_KEY)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -88,6 +91,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	sysCfg, err := parseSystems(c.Systems)
 	if err != nil {
 		return err
+	}
+	gatewayKey, err := ca.ParseAlgorithm(c.GatewayKey)
+	if err != nil {
+		return fmt.Errorf("%w: --gateway-key: %v", errUsage, err)
+	}
+	officialKey, err := ca.ParseAlgorithm(c.OfficialKey)
+	if err != nil {
+		return fmt.Errorf("%w: --official-key: %v", errUsage, err)
 	}
 	log, err := newLogger(e.stderr, c.LogLevel, c.LogFormat)
 	if err != nil {
@@ -118,7 +129,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Warn("the test НУЦ's certificates point at another address than this server's; pass --base-url to change it for new certificates",
 			"recorded", rec, "serving", derived)
 	}
-	identity, err := gateway.EnsureIdentity(ctx, authority, filepath.Join(*data, "gateway"))
+	// Both hierarchies are trusted: a data dir made before the GOST one gets it now.
+	if err := authority.EnsureGOST(ctx); err != nil {
+		return err
+	}
+	identity, err := gateway.EnsureIdentityFor(ctx, authority, filepath.Join(*data, "gateway"), gatewayKey)
 	if err != nil {
 		return err
 	}
@@ -144,10 +159,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer mlog.Close()
 
-	// Trust: the test НУЦ (its CRLs read in process), plus whatever was configured.
-	tcfg := trust.Config{AnchorFiles: c.TrustCA, CRLs: c.CRL, Anchors: []*x509.Certificate{authority.Root()},
-		Intermediates: []*x509.Certificate{authority.Issuing()}, TestIdentities: c.TestIdentities, Logger: log.With("component", "trust")}
-	for _, k := range []ca.CRLKind{ca.CRLFull, ca.CRLDelta, ca.CRLRoot} {
+	// Trust: the test НУЦ's RSA and GOST hierarchies (their CRLs read in process), plus whatever
+	// was configured.
+	tcfg := trust.Config{AnchorFiles: c.TrustCA, CRLs: c.CRL, Anchors: authority.Anchors(),
+		Intermediates: authority.Intermediates(), TestIdentities: c.TestIdentities, Logger: log.With("component", "trust")}
+	for _, k := range authority.CRLKinds() {
 		tcfg.CRLSources = append(tcfg.CRLSources, revocation.FuncSource{Label: "test НУЦ " + string(k) + " CRL",
 			F: func(ctx context.Context) ([]byte, error) { return authority.CRL(ctx, k) }})
 	}
@@ -160,7 +176,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	go refreshLoop(ctx, tr, time.Minute)
 
-	adapterSet, err := builtin.Build(ctx, builtin.Options{DB: db, CA: authority, OfficialsDir: filepath.Join(*data, "officials"), Key: identity.Key,
+	adapterSet, err := builtin.Build(ctx, builtin.Options{DB: db, CA: authority, OfficialsDir: filepath.Join(*data, "officials"), OfficialKey: officialKey, Key: identity.Key,
 		Cert: identity.Certificate, Validator: tr.Validator, DayLength: dayLength, Systems: sysCfg, Population: c.Population, Logger: log})
 	if err != nil {
 		return err
@@ -190,7 +206,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	addr := publicAddr(l.Addr().(*net.TCPAddr))
-	log.Info("shep listening", "addr", addr, "data", *data, "pki", authority.BaseURL(), "trust_anchor", filepath.Join(pkiDir(*data), "root.crt"))
+	log.Info("shep listening", "addr", addr, "data", *data, "pki", authority.BaseURL(), "trust_anchor", filepath.Join(pkiDir(*data), "root.crt"),
+		"gost_trust_anchor", filepath.Join(pkiDir(*data), "gost", "root.crt"), "gateway_key", gatewayKey, "official_key", officialKey)
 	fmt.Fprintf(e.stderr, "shep: serving on http://%s (data in %s, test НУЦ at %s, SyncChannel at http://%s/bip-sync-wss-gost/)\n",
 		addr, *data, authority.BaseURL(), addr)
 	return srv.Serve(ctx, l)
@@ -244,6 +261,8 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	pick(&c.ProviderTimeout, "provider-timeout", "SHEP_PROVIDER_TIMEOUT", f.ProviderTimeout, "30s")
 	pick(&c.CONBIN, "con-bin", "SHEP_CON_BIN", f.CONBIN, ca.DefaultOperatorBIN)
 	pick(&c.DayLength, "day-length", "SHEP_DAY_LENGTH", f.DayLength, "1m")
+	pick(&c.GatewayKey, "gateway-key", "SHEP_GATEWAY_KEY", f.GatewayKey, string(ca.AlgorithmRSA))
+	pick(&c.OfficialKey, "official-key", "SHEP_OFFICIAL_KEY", f.OfficialKey, string(ca.AlgorithmRSA))
 	if !set["system"] {
 		c.Systems = f.Systems
 	}

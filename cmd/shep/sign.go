@@ -12,7 +12,9 @@ import (
 func runSign(ctx context.Context, e *env, args []string) error {
 	fs, _ := newFlags(e, "sign")
 	certFile := fs.String("cert", "", "signer certificate (PEM or DER); further certificates in the file are ignored")
-	keyFile := fs.String("key", "", "signer private key (PEM: PKCS#8, PKCS#1 or SEC 1)")
+	keyFile := fs.String("key", "", "signer private key (PEM or DER: PKCS#8 — RSA, ECDSA or GOST —, PKCS#1 or SEC 1)")
+	p12File := fs.String("p12", "", "signer key and certificate in a PKCS#12 file (НУЦ key files, RSA or GOST), instead of --cert/--key")
+	password := fs.String("password", "", "password of the --p12 file")
 	wsse := fs.Bool("wsse", false, "sign a SOAP envelope with WS-Security (signature in the Header over the Body)")
 	enveloped := fs.Bool("enveloped", false, "sign a document with an enveloped signature (last child of the root)")
 	ncalayer := fs.Bool("ncalayer", false, "with --enveloped: NCALayer's layout (C14N 1.0, enveloped + #WithComments)")
@@ -20,17 +22,14 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || *certFile == "" || *keyFile == "" || *wsse == *enveloped {
-		return fmt.Errorf("%w: shep sign --cert FILE --key FILE (--wsse | --enveloped) [--out FILE] FILE", errUsage)
+	pair := *p12File != "" && *certFile == "" && *keyFile == "" || *p12File == "" && *certFile != "" && *keyFile != ""
+	if fs.NArg() != 1 || !pair || *wsse == *enveloped {
+		return fmt.Errorf("%w: shep sign (--cert FILE --key FILE | --p12 FILE --password PW) (--wsse | --enveloped) [--out FILE] FILE", errUsage)
 	}
 	if *ncalayer && !*enveloped {
 		return fmt.Errorf("%w: --ncalayer goes with --enveloped", errUsage)
 	}
-	cs, err := certs.ReadCertificates(*certFile)
-	if err != nil {
-		return err
-	}
-	key, err := certs.ReadPrivateKey(*keyFile)
+	key, cs, err := certs.ReadKeyPair(*certFile, *keyFile, *p12File, *password)
 	if err != nil {
 		return err
 	}
@@ -39,6 +38,7 @@ func runSign(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var signed []byte
+	// The methods follow from the key: rsa-sha256, or the GOST ones KalkanCrypt uses.
 	if *wsse {
 		signed, err = signing.SignWSSE(in, key, cs[0], signing.SignOptions{})
 	} else {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shep-kz/shep/certs"
-	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/certs/revocation"
 	"github.com/shep-kz/shep/certs/trust"
 	"github.com/shep-kz/shep/certs/validate"
@@ -30,6 +28,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 type trustFlags struct {
 	anchors, intermediates, crls listFlag
 	ocsp, cdp, testIDs           bool
+	// now is the validator's clock (nil: the system clock); verify's --now sets it.
+	now func() time.Time
 }
 
 func (t *trustFlags) register(fs *flag.FlagSet) {
@@ -44,15 +44,19 @@ func (t *trustFlags) register(fs *flag.FlagSet) {
 // build assembles the validator: the given files, or the test НУЦ of data when no anchor is given.
 func (t *trustFlags) build(ctx context.Context, data string) (*trust.Trust, error) {
 	cfg := trust.Config{AnchorFiles: t.anchors, IntermediateFiles: t.intermediates, CRLs: t.crls,
-		OCSP: t.ocsp, FetchCDP: t.cdp, TestIdentities: t.testIDs}
+		OCSP: t.ocsp, FetchCDP: t.cdp, TestIdentities: t.testIDs, Now: t.now}
 	if len(t.anchors) == 0 {
 		a, err := openCA(ctx, data)
 		if err != nil {
 			return nil, fmt.Errorf("%w (or give --trust-ca)", err)
 		}
-		cfg.Anchors = []*x509.Certificate{a.Root()}
-		cfg.Intermediates = []*x509.Certificate{a.Issuing()}
-		for _, k := range []ca.CRLKind{ca.CRLFull, ca.CRLDelta, ca.CRLRoot} {
+		// Both hierarchies of the test НУЦ: RSA and GOST 2015-512 (created on first use).
+		if err := a.EnsureGOST(ctx); err != nil {
+			return nil, err
+		}
+		cfg.Anchors = a.Anchors()
+		cfg.Intermediates = a.Intermediates()
+		for _, k := range a.CRLKinds() {
 			cfg.CRLSources = append(cfg.CRLSources, revocation.FuncSource{Label: "test НУЦ " + string(k) + " CRL",
 				F: func(ctx context.Context) ([]byte, error) { return a.CRL(ctx, k) }})
 		}
@@ -64,7 +68,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "verify")
 	var tf trustFlags
 	tf.register(fs)
-	atFlag := fs.String("at", "", "check at this time (RFC 3339) instead of now")
+	atFlag := fs.String("at", "", "check at this time (RFC 3339) instead of now: the time the signature was made")
+	nowFlag := fs.String("now", "", "replay the check as a verifier at this time (RFC 3339) would have made it: CRLs count as current or stale then (default: the system clock)")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -78,6 +83,13 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		if at, err = time.Parse(time.RFC3339, *atFlag); err != nil {
 			return fmt.Errorf("%w: --at: %v", errUsage, err)
 		}
+	}
+	if *nowFlag != "" {
+		now, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return fmt.Errorf("%w: --now: %v", errUsage, err)
+		}
+		tf.now = func() time.Time { return now }
 	}
 	doc, err := os.ReadFile(fs.Arg(0))
 	if err != nil {

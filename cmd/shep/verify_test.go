@@ -93,6 +93,13 @@ func TestSignAndVerify(t *testing.T) {
 func TestVerifyRealFixtures(t *testing.T) {
 	f := fixtures.Dir(t)
 	rsa := []string{"--trust-ca", filepath.Join(f, "nca_rsa_test.crt"), "--crl", filepath.Join(f, "nca_rsa_test.crl"), "--test-identities"}
+	// ҰКО 3.0 (GOST TEST) and its CRL, issued (2022) after the signing time: evidence for it.
+	gost2004 := []string{"--trust-ca", filepath.Join(f, "nca_gost_test.crt"), "--crl", filepath.Join(f, "nca_gost_test.crl"), "--test-identities"}
+	// The TEST 2022 root and CA with the CA's full CRL (2025-04-29..2025-10-26). Checking a time
+	// after that CRL's thisUpdate needs the CRL current: --now replays the check as of then;
+	// without it the CRL is stale today and revocation is unknown.
+	gost2022 := []string{"--trust-ca", filepath.Join(f, "gost/root_test_gost_2022.cer"), "--trust-ca", filepath.Join(f, "gost/nca_gost2022_test.cer"),
+		"--crl", filepath.Join(f, "gost/nca_gost2022_test.crl"), "--test-identities"}
 	for _, tt := range []struct {
 		file string
 		args []string
@@ -102,8 +109,11 @@ func TestVerifyRealFixtures(t *testing.T) {
 		{"wsse-rsa-sendmessage-gbdfl.xml", append([]string{"--at", "2021-06-01T00:00:00Z"}, rsa...), 0, ""},
 		{"wsse-rsa-sendmessage-gbdfl.xml", rsa, 1, "CERT_EXPIRED"},
 		{"enveloped-rsa-ncalayer-layout.xml", append([]string{"--at", "2021-06-01T00:00:00Z"}, rsa...), 0, ""},
-		{"wsse-gost2004-sendmessage-request.xml", []string{"--trust-ca", filepath.Join(f, "nca_gost_test.crt"), "--test-identities"}, 1, "ALGORITHM_NOT_SUPPORTED"},
-		{"wsse-gost2004-sendmessage-response.xml", []string{"--trust-ca", filepath.Join(f, "nca_gost_test.crt"), "--test-identities"}, 1, "ALGORITHM_NOT_SUPPORTED"},
+		{"wsse-gost2004-sendmessage-request.xml", append([]string{"--at", "2019-06-01T00:00:00Z"}, gost2004...), 0, ""},
+		{"wsse-gost2004-sendmessage-response.xml", append([]string{"--at", "2019-06-01T00:00:00Z"}, gost2004...), 0, ""},
+		{"wsse-gost2004-sendmessage-request.xml", gost2004, 1, "CERT_EXPIRED"},
+		{"gost/enveloped-gost2015-test-message.xml", append([]string{"--at", "2025-06-01T00:00:00Z", "--now", "2025-06-01T00:00:00Z"}, gost2022...), 0, ""},
+		{"gost/enveloped-gost2015-test-message.xml", append([]string{"--at", "2025-06-01T00:00:00Z"}, gost2022...), 1, "CERT_REVOCATION_UNKNOWN"},
 	} {
 		code, m := verifyJSON(t, append(tt.args, filepath.Join(f, tt.file))...)
 		if code != tt.code {

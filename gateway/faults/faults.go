@@ -99,7 +99,7 @@ var table = []Entry{
 	{CertIdentity, FamilySignature, m4 + "ИИН/БИН в регистрационном свидетельстве некорректен", true, "the certificate's ИИН/БИН fails the checksum"},
 	{IINMismatch, FamilySignature, m4 + "ИИН в запросе не совпадает с ИИН в регистрационном свидетельстве", true, "the request's ИИН differs from the signer's"},
 	{SignerNotAllowed, FamilySignature, m4 + "подписавший не имеет права подписи в данном канале", true, "the signer's kind does not fit the channel (e.g. not an operator of the ЦОН organisation)"},
-	{AlgorithmNotSupported, FamilySignature, m4 + "алгоритм подписи не поддерживается", true, "the signature or certificate algorithm is not implemented (e.g. GOST)"},
+	{AlgorithmNotSupported, FamilySignature, m4 + "алгоритм подписи не поддерживается", true, "the signature or certificate algorithm is not implemented (e.g. GOST R 34.10-2015 256-bit, or an unknown URI/OID)"},
 	{GBDFLNoData, FamilyGBDFL, "Невозможность получения данных в связи с отсутствием данных услугополучателя в ГБД ФЛ", true, "the applicant is not in ГБД ФЛ"},
 	{ENISNoPowerOfAttorney, FamilyENIS, "Невозможность получения данных в связи с отсутствием данных доверенности в ЕНИС", true, "no valid notarised power of attorney for this representative and service"},
 	{ServiceUnknown, FamilyRouting, "Сервис не найден в реестре взаимодействий ШЭП", true, "unknown serviceId"},
