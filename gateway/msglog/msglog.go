@@ -277,16 +277,23 @@ type commitReq struct {
 	dup     error      // set by writeTxn: ErrExists, wrapped
 }
 
-// prepare encodes rec and builds its entries, all with the same ExpiresAt.
+// prepare encodes rec and builds its entries, all expiring TTL after now.
 func (l *Log) prepare(ctx context.Context, rec *Record) *commitReq {
-	exp := l.now().Add(l.ttl)
-	expiresAt := exp.Unix()
+	return prepareExpiring(ctx, rec, expiresAt(l.now().Add(l.ttl)))
+}
+
+// expiresAt is badger's ExpiresAt for exp: Unix seconds, rounded up (never keep less than TTL),
+// at least 1 (0 means "never expires" to badger).
+func expiresAt(exp time.Time) int64 {
+	e := exp.Unix()
 	if exp.Nanosecond() > 0 {
-		expiresAt++ // round up: never keep less than TTL
+		e++
 	}
-	if expiresAt < 1 {
-		expiresAt = 1 // 0 means "never expires" to badger
-	}
+	return max(e, 1)
+}
+
+// prepareExpiring encodes rec and builds its entries, all with the given ExpiresAt.
+func prepareExpiring(ctx context.Context, rec *Record, exp int64) *commitReq {
 	sum := summaryOf(rec)
 	sv := encodeSummary(&sum)
 	ts := tsOf(rec.Received)
@@ -297,7 +304,7 @@ func (l *Log) prepare(ctx context.Context, rec *Record) *commitReq {
 		done: make(chan error, 1),
 	}
 	add := func(k, v []byte) {
-		req.entries = append(req.entries, &badger.Entry{Key: k, Value: v, ExpiresAt: uint64(expiresAt)})
+		req.entries = append(req.entries, &badger.Entry{Key: k, Value: v, ExpiresAt: uint64(exp)})
 	}
 	add(req.key, encodeRecord(rec))
 	add(req.sess, sv)
