@@ -60,14 +60,20 @@ const (
 	strangerIIN  = "960101300014" // valid, not in ГБД ФЛ
 )
 
-func newWorld(t testing.TB) *world { return newWorldWith(t, nil) }
+func newWorld(t testing.TB) *world { return newWorldWith(t, nil, -1) }
+
+// newBenchWorld is newWorld with the certificate verdicts cached for a minute, as `shep serve`
+// caches them (tests revoke certificates and expect the next request to see it; benchmarks
+// measure the hot path as served).
+func newBenchWorld(t testing.TB) *world { return newWorldWith(t, nil, time.Minute) }
 
 // newServiceWorld is a world whose gateway routes the catalogue's services to the built-in
 // provider systems, with the registries and remote providers (serve's wiring), configured by o
 // (DB, CA, keys and directories are filled in).
-func newServiceWorld(t testing.TB, o builtin.Options) *world { return newWorldWith(t, &o) }
+func newServiceWorld(t testing.TB, o builtin.Options) *world { return newWorldWith(t, &o, -1) }
 
-func newWorldWith(t testing.TB, bo *builtin.Options) *world {
+// newWorldWith builds a world; cacheTTL is the validator's verdict cache (negative: none).
+func newWorldWith(t testing.TB, bo *builtin.Options, cacheTTL time.Duration) *world {
 	t.Helper()
 	w := &world{t: t}
 	dir := t.TempDir()
@@ -98,7 +104,7 @@ func newWorldWith(t testing.TB, bo *builtin.Options) *world {
 		srcs = append(srcs, revocation.FuncSource{Label: string(k), F: func(ctx context.Context) ([]byte, error) { return w.ca.CRL(ctx, k) }})
 	}
 	tr, err := trust.Build(ctx, trust.Config{Anchors: []*x509.Certificate{w.ca.Root()}, Intermediates: []*x509.Certificate{w.ca.Issuing()},
-		CRLSources: srcs, CacheTTL: -1})
+		CRLSources: srcs, CacheTTL: cacheTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

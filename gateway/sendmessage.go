@@ -522,11 +522,7 @@ func (x *exchange) envelope(child *etree.Element, _ error) ([]byte, error) {
 	env := doc.CreateElement(prefix + ":Envelope")
 	env.CreateAttr("xmlns:"+prefix, ns)
 	env.CreateElement(prefix + ":Body").AddChild(child)
-	raw, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return signing.SignWSSE(raw, x.p.Identity.Key, x.p.Identity.Certificate, signing.SignOptions{})
+	return signing.SignWSSEDocument(doc, x.p.Identity.Key, x.p.Identity.Certificate, signing.SignOptions{})
 }
 
 // fault renders fe as a signed SOAP fault with ErrorInfo in its detail.

@@ -51,11 +51,11 @@ type signer struct {
 
 func newSigner(key crypto.Signer, cert *x509.Certificate, opts SignOptions, defaultC14N, defaultTransform string) (*signer, error) {
 	if key == nil || cert == nil {
-		return nil, errors.New("signing: a key and its certificate are required")
+		return nil, fail(CodeSignNoKey, "a key and its certificate are required")
 	}
 	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if certKey := certPublicKey(cert, key.Public()); !ok || certKey == nil || !pub.Equal(certKey) {
-		return nil, errors.New("signing: the certificate does not match the key")
+		return nil, fail(CodeSignCertMismatch, "the certificate does not match the key")
 	}
 	reg := opts.Registry
 	if reg == nil {
@@ -146,10 +146,24 @@ func (s *signer) signatureElement(parent *etree.Element, uri string, enveloped b
 	}
 	value, err := s.sig.Sign(s.key, signed)
 	if err != nil {
-		return nil, fmt.Errorf("signing: %w", err)
+		return nil, signFailure(err)
 	}
 	sig.CreateElement("ds:SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
 	return sig, nil
+}
+
+// signFailure gives a code to an error of SignatureAlgorithm.Sign: its own when it has one (a
+// method that does not fit the key), ALGORITHM_NOT_SUPPORTED for a key or parameter set that is not
+// implemented, SIGN_FAILED for anything else (the key's signer failed).
+func signFailure(err error) error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return err
+	case errors.Is(err, certs.ErrUnsupportedAlgorithm):
+		return wrap(CodeAlgorithmNotSupported, err, "cannot sign")
+	}
+	return wrap(CodeSignFailed, err, "the key did not sign")
 }
 
 // serialize writes doc as an XML declaration followed by the inclusive canonical form (with
@@ -159,7 +173,7 @@ func serialize(root *etree.Element) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	if err := c14n.Write(&buf, root, c14n.Options{Method: c14n.Method{WithComments: true}}); err != nil {
-		return nil, fmt.Errorf("signing: serialize: %w", err)
+		return nil, wrap(CodeXMLMalformed, err, "cannot serialize the signed document")
 	}
 	return buf.Bytes(), nil
 }
@@ -178,6 +192,25 @@ func SignWSSE(env []byte, key crypto.Signer, cert *x509.Certificate, opts SignOp
 	doc, err := Parse(env, lim)
 	if err != nil {
 		return nil, err
+	}
+	return s.signWSSE(doc, opts, lim)
+}
+
+// SignWSSEDocument is SignWSSE on an envelope the caller has built as a tree, which saves
+// serializing and parsing it again. It takes doc over: doc is modified (the Body's ID, the
+// Security header) and must not be used afterwards. Every prefix in doc must be declared within
+// it, as it would have to be in bytes.
+func SignWSSEDocument(doc *etree.Document, key crypto.Signer, cert *x509.Certificate, opts SignOptions) ([]byte, error) {
+	s, err := newSigner(key, cert, opts, c14n.Exclusive, c14n.Exclusive)
+	if err != nil {
+		return nil, err
+	}
+	return s.signWSSE(doc, opts, opts.Limits.withDefaults())
+}
+
+func (s *signer) signWSSE(doc *etree.Document, opts SignOptions, lim Limits) ([]byte, error) {
+	if doc == nil || doc.Root() == nil {
+		return nil, fail(CodeSOAPNotEnvelope, "no envelope")
 	}
 	e, err := parseEnvelope(doc.Root())
 	if err != nil {
@@ -211,7 +244,7 @@ func SignWSSE(env []byte, key crypto.Signer, cert *x509.Certificate, opts SignOp
 	ki := sig.CreateElement("ds:KeyInfo").CreateElement("wsse:SecurityTokenReference").CreateElement("wsse:KeyIdentifier")
 	ki.CreateAttr("EncodingType", EncodingBase64)
 	ki.CreateAttr("ValueType", ValueTypeX509v3)
-	ki.SetText(base64.StdEncoding.EncodeToString(cert.Raw))
+	ki.SetText(base64.StdEncoding.EncodeToString(s.cert.Raw))
 	return serialize(e.root)
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beevik/etree"
+
 	"github.com/shep-kz/shep/signing/c14n"
 )
 
@@ -152,4 +154,51 @@ func TestSignRefuses(t *testing.T) {
 	wantCode(t, err, CodeSOAPNotEnvelope)
 	_, err = SignEnveloped([]byte(`<!DOCTYPE a><a/>`), c.issued.Key, c.issued.Certificate, SignOptions{})
 	wantCode(t, err, CodeXMLDoctype)
+}
+
+// SignWSSEDocument signs a tree built in memory exactly as SignWSSE signs its serialization, and
+// refuses what SignWSSE refuses.
+func TestSignWSSEDocument(t *testing.T) {
+	c := newTestCA(t)
+	build := func() *etree.Document {
+		doc := etree.NewDocument()
+		env := doc.CreateElement("SOAP-ENV:Envelope")
+		env.CreateAttr("xmlns:SOAP-ENV", NSSOAP11)
+		resp := env.CreateElement("SOAP-ENV:Body").CreateElement("ns2:SendMessageResponse")
+		resp.CreateAttr("xmlns:ns2", "http://bip.bee.kz/SyncChannel/v10/Types")
+		resp.CreateElement("response").CreateElement("responseInfo").CreateElement("messageId").SetText("m-1 & <2>")
+		return doc
+	}
+	opts := SignOptions{BodyID: "id-fixed"}
+	raw, err := build().WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaBytes, err := SignWSSE(raw, c.issued.Key, c.issued.Certificate, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaTree, err := SignWSSEDocument(build(), c.issued.Key, c.issued.Certificate, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(viaBytes, viaTree) {
+		t.Fatalf("the tree signs differently from its bytes:\n%s\n%s", viaBytes, viaTree)
+	}
+	v, err := VerifyWSSE(viaTree, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := descendant(v.Element, "messageId"); got == nil || got.Text() != "m-1 & <2>" || !v.Certificate.Equal(c.issued.Certificate) {
+		t.Fatalf("verified element %v, signer %v", v.Element, v.Certificate.Subject)
+	}
+
+	_, err = SignWSSEDocument(etree.NewDocument(), c.issued.Key, c.issued.Certificate, opts)
+	wantCode(t, err, CodeSOAPNotEnvelope)
+	twice := build()
+	if _, err := SignWSSEDocument(twice, c.issued.Key, c.issued.Certificate, opts); err != nil {
+		t.Fatal(err)
+	}
+	_, err = SignWSSEDocument(twice, c.issued.Key, c.issued.Certificate, opts)
+	wantCode(t, err, CodeWSSEMultipleSecurity)
 }

@@ -45,6 +45,13 @@ func Open(opts Options) (*DB, error) {
 		WithNumCompactors(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(4)
+	if opts.Dir != "" {
+		// Values over 1 KiB (the message log's ~10 KB bodies, applications, results) go to the
+		// value log; the LSM tree keeps keys, small values and pointers. Inline bodies made every
+		// compaction rewrite them: −30 % throughput and GBs of heap (BENCHMARKS.md, issue 7).
+		// (In memory there is no value log: badger would refuse values over the threshold.)
+		bo = bo.WithValueThreshold(1 << 10)
+	}
 	db, err := badger.Open(bo)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -403,32 +404,37 @@ func TestBatchSplitAndTooLarge(t *testing.T) {
 	db := openStore(t, t.TempDir()) // the store's 8 MiB memtables allow ~1.2 MiB per transaction
 	l := openLog(t, db, msglog.Options{})
 	first, release := holdCommitter(t, l)
+	// Bodies go to the value log and count little in a transaction; keys count whole. A record
+	// whose sender, messageID, ИИН and service are 1,000 bytes each has ~6 KB of keys.
+	const n = 256 // MaxBatch: one batch, ~1.5 MB of keys
+	long := func(i int, s string) string { return fmt.Sprintf("%04d", i) + strings.Repeat(s, 996) }
 	big := func(i int) *msglog.Record {
 		r := mkRec(i)
-		r.Request = bytes.Repeat([]byte{byte('a' + i)}, 300_000)
+		r.Sender, r.MessageID, r.IIN, r.ServiceID = long(i, "s"), long(i, "m"), long(i, "i"), long(i, "v")
+		r.Request = bytes.Repeat([]byte{byte('a' + i%26)}, 30_000)
 		return r
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { mustCommitErr(t, l, mkRec(100)) })
+	wg.Go(func() { mustCommitErr(t, l, mkRec(1000)) })
 	first()
-	for i := range 8 {
+	for i := range n {
 		wg.Go(func() { mustCommitErr(t, l, big(i)) })
 	}
-	waitFor(t, func() bool { return l.QueueLen() == 8 })
+	waitFor(t, func() bool { return l.QueueLen() == n })
 	release()
 	wg.Wait()
 	txns, recs := l.Stats()
-	if recs != 9 || txns < 3 { // 8 × 300 KB cannot fit in fewer than 2 transactions of ≤ 1.2 MiB
-		t.Fatalf("%d records in %d transactions; want 9 in ≥ 3", recs, txns)
+	if recs != n+1 || txns < 3 { // ~1.5 MB of keys cannot fit in one transaction of ≤ 1.2 MiB
+		t.Fatalf("%d records in %d transactions; want %d in ≥ 3", recs, txns, n+1)
 	}
-	for i := range 8 {
+	for _, i := range []int{0, n / 2, n - 1} {
 		got, err := l.Get(context.Background(), big(i).Sender, big(i).MessageID)
-		if err != nil || !bytes.Equal(got.Request, big(i).Request) {
+		if err != nil || !bytes.Equal(got.Request, big(i).Request) || got.IIN != big(i).IIN {
 			t.Fatalf("big record %d: %v", i, err)
 		}
 	}
 	// Values of 1 MiB and more go to badger's value log: a 1.4 MB record is fine on disk.
-	huge := mkRec(50)
+	huge := mkRec(5000)
 	huge.Request = bytes.Repeat([]byte("q"), 700_000)
 	huge.Response = bytes.Repeat([]byte("r"), 700_000)
 	mustCommit(t, l, huge)
