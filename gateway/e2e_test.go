@@ -518,11 +518,31 @@ func TestIdempotencyIsNotHijacked(t *testing.T) {
 	if a := w.send(flaky); a.code != syncchannel.StatusSuccess {
 		t.Fatalf("retry after the provider came back: %q", a.code)
 	}
-	// A final refusal (here an expired signer) is kept: its retry is answered from the log.
+	// A refusal of the signer's certificate (here expired) does not take the messageId: the
+	// sender is not established yet. Each copy is refused afresh, logged anonymously under the
+	// messageId it claimed, and the same message signed with a valid certificate is processed.
 	expired := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161", NotBefore: time.Now().AddDate(-2, 0, 0), NotAfter: time.Now().AddDate(-1, 0, 0)})
-	refused := w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, id: "expired-1", data: gbdflData(applicantIIN)}, expired)
+	m := msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, id: "expired-1", data: gbdflData(applicantIIN)}
+	refused := w.signed(m, expired)
 	a1, a2 := w.send(refused), w.send(refused)
-	if a1.code != "CERT_EXPIRED" || !bytes.Equal(a1.body, a2.body) {
-		t.Fatalf("final refusal not replayed: %q %q", a1.code, a2.code)
+	if a1.code != "CERT_EXPIRED" || a2.code != "CERT_EXPIRED" || bytes.Equal(a1.body, a2.body) {
+		t.Fatalf("expired signer: %q then %q (the second must be a new answer)", a1.code, a2.code)
+	}
+	items, _, err := w.log.Query(ctx, msglog.Filter{MessageID: "expired-1"})
+	if err != nil || len(items) != 2 || items[0].Sender != msglog.Anonymous || items[0].Status != "CERT_EXPIRED" {
+		t.Fatalf("the refused copies in the log by messageId: %+v, %v", items, err)
+	}
+	if a := w.send(w.signed(m, system)); a.code != syncchannel.StatusSuccess {
+		t.Fatalf("the message signed again with a valid certificate: %q", a.code)
+	}
+	if rec, err := w.log.Get(ctx, "smartbridge", "expired-1"); err != nil || rec.Status != syncchannel.StatusSuccess {
+		t.Fatalf("the processed message under its key: %v", err)
+	}
+	// An unsigned copy of an answered message, with the sender's password, gets no answer from
+	// the log: the signature is checked before idempotency.
+	unsigned := m
+	unsigned.id = "hijack-1"
+	if a := w.send(unsigned.envelope()); a.code == syncchannel.StatusSuccess || bytes.Equal(a.body, first.body) || a.code == "" {
+		t.Fatalf("unsigned copy of an answered message: %q", a.code)
 	}
 }

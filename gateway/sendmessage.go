@@ -86,7 +86,8 @@ type exchange struct {
 	soap12  bool
 	release func()
 	// keyed: rec is logged under (sender, messageId), so that a retry is answered from the log.
-	// Only exchanges whose signature verified are keyed (a forged copy cannot take a messageId),
+	// Only exchanges whose signature and certificate verified are keyed (a forged copy cannot take
+	// a messageId),
 	// and only final outcomes (a retry after a transient failure is processed again).
 	keyed  bool
 	sender string // the authenticated sender, once known
@@ -142,7 +143,12 @@ func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string)
 		x.keyed = false
 	}
 	if !x.keyed {
-		x.rec.Sender, x.rec.MessageID = "-", x.rec.SessionID
+		// Not attributable (refused before the sender's signature verified) or not final: logged
+		// under its session, with the messageId it claimed, so that it is found but takes nothing.
+		x.rec.Sender = msglog.Anonymous
+		if x.rec.MessageID == "" || len(x.rec.MessageID) > 1024 {
+			x.rec.MessageID = x.rec.SessionID
+		}
 	}
 	// Durable before it is sent: a response the client receives is always in the log.
 	t0 := time.Now()
@@ -193,6 +199,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		x.rec.RequestHash = sha256.Sum256(canon)
 		x.rec.ServiceID, x.rec.RouteID, x.rec.CorrelationID = req.Info.ServiceID, req.Info.RouteID, req.Info.CorrelationID
+		x.rec.MessageID = req.Info.MessageID // as claimed, until the signature says who sent it
 		return nil
 	}); err != nil {
 		return nil, err
@@ -212,26 +219,8 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 			return faults.New(faults.AuthServiceForbidden, "sender %q may not call %q", sender.ID, req.Info.ServiceID)
 		}
 		x.rec.Channel = string(sender.Channel)
-		// Idempotency: the exchange is logged under (sender, messageId) from here on.
-		existing, release, err := p.Log.Begin(ctx, sender.ID, req.Info.MessageID)
-		switch {
-		case errors.Is(err, msglog.ErrInProgress):
-			return faults.New(faults.MessageInProgress, "messageId %q of %q", req.Info.MessageID, sender.ID)
-		case err != nil:
-			return faults.Wrap(faults.GatewayUnavailable, err, "message log")
-		}
-		x.release = release
-		if existing != nil {
-			if existing.RequestHash != x.rec.RequestHash {
-				return faults.New(faults.MessageIDReused, "messageId %q of %q was used for another message at %s",
-					req.Info.MessageID, sender.ID, existing.Received.Format(time.RFC3339))
-			}
-			x.replay, x.rec.HTTPStatus, x.rec.Sender, x.rec.MessageID, x.rec.ServiceID = existing.Response, existing.HTTPStatus, existing.Sender, existing.MessageID, existing.ServiceID
-			return nil
-		}
-		x.rec.Sender, x.rec.MessageID = sender.ID, req.Info.MessageID
 		return nil
-	}); err != nil || x.replay != nil {
+	}); err != nil {
 		return nil, err
 	}
 	var verified *signing.Verified
@@ -249,7 +238,6 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 			return faults.New(faults.SignatureMalformed, "the signed request differs from the one read")
 		}
 		req = vreq
-		x.keyed = true // the sender really sent this messageId
 		if len(sender.TransportCert) > 0 && !bytes.Equal(sender.TransportCert, verified.Certificate.Raw) {
 			return faults.New(faults.AuthTransportCert, "signed by «%s», not by the transport certificate registered for %q",
 				verified.Certificate.Subject.CommonName, sender.ID)
@@ -267,6 +255,33 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		return err
 	}); err != nil {
+		return nil, err
+	}
+	// Idempotency, once the sender is known to have sent this messageId (its signature verified,
+	// by a valid certificate): from here on the exchange is logged under (sender, messageId), and
+	// a repeat is answered from the log. Before that, a forged or unsigned copy gets nothing
+	// stored and cannot take the messageId.
+	if err := x.step("idempotency", func() error {
+		existing, release, err := p.Log.Begin(ctx, sender.ID, req.Info.MessageID)
+		switch {
+		case errors.Is(err, msglog.ErrInProgress):
+			return faults.New(faults.MessageInProgress, "messageId %q of %q", req.Info.MessageID, sender.ID)
+		case err != nil:
+			return faults.Wrap(faults.GatewayUnavailable, err, "message log")
+		}
+		x.release = release
+		if existing != nil {
+			if existing.RequestHash != x.rec.RequestHash {
+				return faults.New(faults.MessageIDReused, "messageId %q of %q was used for another message at %s",
+					req.Info.MessageID, sender.ID, existing.Received.Format(time.RFC3339))
+			}
+			x.replay, x.rec.HTTPStatus, x.rec.Sender, x.rec.MessageID, x.rec.ServiceID = existing.Response, existing.HTTPStatus, existing.Sender, existing.MessageID, existing.ServiceID
+			return nil
+		}
+		x.rec.Sender, x.rec.MessageID = sender.ID, req.Info.MessageID
+		x.keyed = true
+		return nil
+	}); err != nil || x.replay != nil {
 		return nil, err
 	}
 	if el := req.Data; el != nil && x.rec.IIN == "" {

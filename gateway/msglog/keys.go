@@ -12,6 +12,7 @@ import (
 // separator 0x00 0x01 and escaped so that a 0x00 byte inside a part is written as 0x00 0xFF:
 //
 //	m ⟨sender⟩ ⟨messageID⟩                  → the encoded Record (codec.go)
+//	m ⟨"-"⟩ ⟨sessionID⟩                     → an Anonymous Record
 //	s ⟨sessionID⟩                           → encoded Summary
 //	x ⟨messageID⟩ ⟨ts⟩ ⟨sessionID⟩           → encoded Summary (messageID without sender)
 //	i ⟨iin⟩ ⟨ts⟩ ⟨sessionID⟩                 → encoded Summary
@@ -78,7 +79,16 @@ func key(tag byte, parts ...string) []byte {
 }
 
 func recordKey(sender, messageID string) []byte { return key(tagRecord, sender, messageID) }
-func sessionKey(sessionID string) []byte        { return key(tagSession, sessionID) }
+
+// primaryKey is where a record (or its summary) lives: under (sender, messageID), or, for an
+// Anonymous record, under (Anonymous, sessionID).
+func primaryKey(sender, messageID, sessionID string) []byte {
+	if sender == Anonymous {
+		return recordKey(Anonymous, sessionID)
+	}
+	return recordKey(sender, messageID)
+}
+func sessionKey(sessionID string) []byte { return key(tagSession, sessionID) }
 
 // indexKey is prefix (from scanPrefix) ‖ escape(ts) ‖ ⟨sessionID⟩.
 func indexKey(prefix []byte, ts uint64, sessionID string) []byte {

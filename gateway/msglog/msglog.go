@@ -25,9 +25,16 @@ type Step struct {
 	Duration time.Duration
 }
 
+// Anonymous is the Sender of a record the gateway could not attribute (no sender may be called so): an exchange refused before
+// the sender's signature verified, or with a transient error. Its MessageID is the one the request
+// claimed (or its SessionID if it had none), which any number of anonymous records may share:
+// they are kept under their SessionID, play no part in idempotency, and are found by messageId,
+// session, ИИН, service and time like any other.
+const Anonymous = "-"
+
 // Record is everything logged about one request.
 type Record struct {
-	Sender, MessageID                          string // the idempotency key
+	Sender, MessageID                          string // the idempotency key, unless Sender is Anonymous
 	SessionID                                  string // "{uuid}", assigned by the gateway; unique
 	CorrelationID, ServiceID, RouteID, Channel string
 	IIN                                        string // the applicant's ИИН, if any
@@ -168,6 +175,9 @@ func (l *Log) Begin(ctx context.Context, sender, messageID string) (existing *Re
 	if err := checkPart("sender", sender); err != nil {
 		return nil, nil, err
 	}
+	if sender == Anonymous {
+		return nil, nil, fmt.Errorf("%w: anonymous records are not claimed", ErrInvalid)
+	}
 	if err := checkPart("messageID", messageID); err != nil {
 		return nil, nil, err
 	}
@@ -299,7 +309,7 @@ func prepareExpiring(ctx context.Context, rec *Record, exp int64) *commitReq {
 	ts := tsOf(rec.Received)
 	req := &commitReq{
 		ctx: ctx, sender: rec.Sender, msgID: rec.MessageID, sid: rec.SessionID,
-		key:  recordKey(rec.Sender, rec.MessageID),
+		key:  primaryKey(rec.Sender, rec.MessageID, rec.SessionID),
 		sess: sessionKey(rec.SessionID),
 		done: make(chan error, 1),
 	}

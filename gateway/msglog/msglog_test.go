@@ -607,3 +607,48 @@ func TestTTLExpiresEverything(t *testing.T) {
 	checkPresence(t, db, l, r, false)
 	mustCommit(t, l, r) // the key is free again
 }
+
+// Anonymous records share a claimed messageId without taking it: each is kept under its session,
+// found by messageId and session, never by Get or Begin, and the real sender's record of the same
+// messageId is unaffected.
+func TestAnonymousRecords(t *testing.T) {
+	_, l := memLog(t)
+	anon := func(i int) *msglog.Record {
+		r := mkRec(i)
+		r.Sender, r.MessageID, r.Status = msglog.Anonymous, "claimed-1", "SIGNATURE_INVALID"
+		return r
+	}
+	mustCommit(t, l, anon(1))
+	mustCommit(t, l, anon(2)) // the same messageId again: not a duplicate
+	real := mkRec(3)
+	real.MessageID = "claimed-1"
+	mustCommit(t, l, real)
+
+	items, _, err := l.Query(context.Background(), msglog.Filter{MessageID: "claimed-1"})
+	if err != nil || len(items) != 3 {
+		t.Fatalf("by messageId: %d items, %v", len(items), err)
+	}
+	items, _, err = l.Query(context.Background(), msglog.Filter{MessageID: "claimed-1", Sender: msglog.Anonymous})
+	if err != nil || len(items) != 2 || items[0].Sender != msglog.Anonymous || items[1].Sender != msglog.Anonymous {
+		t.Fatalf("by messageId and the anonymous sender: %+v, %v", items, err)
+	}
+	got, err := l.BySession(context.Background(), anon(2).SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRecord(t, got, anon(2))
+	if _, err := l.Get(context.Background(), msglog.Anonymous, "claimed-1"); !errors.Is(err, msglog.ErrNotFound) {
+		t.Fatalf("Get of an anonymous messageId: %v", err)
+	}
+	if _, _, err := l.Begin(context.Background(), msglog.Anonymous, "claimed-2"); !errors.Is(err, msglog.ErrInvalid) {
+		t.Fatalf("Begin as the anonymous sender: %v", err)
+	}
+	if got, err := l.Get(context.Background(), real.Sender, "claimed-1"); err != nil {
+		t.Fatal(err)
+	} else {
+		sameRecord(t, got, real)
+	}
+	if err := l.Commit(context.Background(), anon(1)); !errors.Is(err, msglog.ErrExists) {
+		t.Fatalf("the same anonymous session twice: %v", err)
+	}
+}

@@ -11,10 +11,14 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Get returns the record of (sender, messageID), or ErrNotFound.
+// Get returns the record of (sender, messageID), or ErrNotFound. Anonymous records are not found
+// this way (many may share a messageID): use Query or BySession.
 func (l *Log) Get(ctx context.Context, sender, messageID string) (*Record, error) {
 	if err := l.readable(ctx); err != nil {
 		return nil, err
+	}
+	if sender == Anonymous {
+		return nil, fmt.Errorf("%w: anonymous records are found by session or query", ErrNotFound)
 	}
 	return l.get(recordKey(sender, messageID))
 }
@@ -59,7 +63,7 @@ func (l *Log) BySession(ctx context.Context, sessionID string) (*Record, error) 
 		if err != nil {
 			return err
 		}
-		rec, err = getRecord(txn, recordKey(s.Sender, s.MessageID))
+		rec, err = getRecord(txn, primaryKey(s.Sender, s.MessageID, s.SessionID))
 		return err
 	})
 	return rec, err
@@ -149,7 +153,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (items []Summary, next string
 		switch {
 		case f.SessionID != "":
 			return q.one(getSummary(txn, sessionKey(f.SessionID)))
-		case f.MessageID != "" && f.Sender != "":
+		case f.MessageID != "" && f.Sender != "" && f.Sender != Anonymous:
 			rec, err := getRecord(txn, recordKey(f.Sender, f.MessageID))
 			if err != nil {
 				return q.one(Summary{}, err)

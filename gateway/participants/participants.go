@@ -128,7 +128,7 @@ type Spec struct {
 }
 
 func validID(id string) error {
-	if id == "" || len(id) > 128 || !utf8.ValidString(id) || strings.ContainsAny(id, "\x00\r\n") {
+	if id == "" || id == "-" || len(id) > 128 || !utf8.ValidString(id) || strings.ContainsAny(id, "\x00\r\n") {
 		return fmt.Errorf("%w: sender ID %q", ErrInvalid, id)
 	}
 	return nil

@@ -77,6 +77,7 @@ func TestRegistry(t *testing.T) {
 	for name, spec := range map[string]participants.Spec{
 		"empty id":    {ID: ""},
 		"NUL in id":   {ID: "a\x00b"},
+		"reserved id": {ID: "-"}, // the message log's anonymous sender
 		"bad channel": {ID: "x", Channel: ptr(participants.Channel("fax"))},
 		"bad cert":    {ID: "x", TransportCert: ptr([]byte("not a certificate"))},
 	} {
