@@ -176,7 +176,7 @@ func (a rsaPKCS1) Verify(cert *x509.Certificate, signed, sig []byte) error {
 
 func (a rsaPKCS1) Sign(key crypto.Signer, signed []byte) ([]byte, error) {
 	if _, ok := key.Public().(*rsa.PublicKey); !ok {
-		return nil, fmt.Errorf("%s needs an RSA key, got %T", a.uri, key.Public())
+		return nil, fail(CodeSignMethodMismatch, "%s needs an RSA key, got %T", a.uri, key.Public())
 	}
 	return key.Sign(rand.Reader, digest(a.h, signed), a.h)
 }
@@ -212,7 +212,7 @@ func (a ecdsaAlg) Verify(cert *x509.Certificate, signed, sig []byte) error {
 func (a ecdsaAlg) Sign(key crypto.Signer, signed []byte) ([]byte, error) {
 	pub, ok := key.Public().(*ecdsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%s needs an ECDSA key, got %T", a.uri, key.Public())
+		return nil, fail(CodeSignMethodMismatch, "%s needs an ECDSA key, got %T", a.uri, key.Public())
 	}
 	der, err := key.Sign(rand.Reader, digest(a.h, signed), a.h)
 	if err != nil {
@@ -220,11 +220,11 @@ func (a ecdsaAlg) Sign(key crypto.Signer, signed []byte) ([]byte, error) {
 	}
 	var v struct{ R, S *big.Int }
 	if rest, err := asn1.Unmarshal(der, &v); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("ECDSA signer returned a malformed value: %w", err)
+		return nil, wrap(CodeSignFailed, err, "ECDSA signer returned a malformed value")
 	}
 	n := (pub.Curve.Params().N.BitLen() + 7) / 8
 	if v.R == nil || v.S == nil || v.R.Sign() <= 0 || v.S.Sign() <= 0 || v.R.BitLen() > 8*n || v.S.BitLen() > 8*n {
-		return nil, errors.New("ECDSA signer returned an out-of-range value")
+		return nil, fail(CodeSignFailed, "ECDSA signer returned an out-of-range value")
 	}
 	out := make([]byte, 2*n)
 	v.R.FillBytes(out[:n])

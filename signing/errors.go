@@ -36,6 +36,12 @@ const (
 	CodeSigInvalid        Code = "SIG_INVALID" // the signature value does not verify
 	CodeSigNoCert         Code = "SIG_NO_CERT"
 
+	// Refusals to sign.
+	CodeSignNoKey          Code = "SIGN_NO_KEY"          // no private key or no certificate given
+	CodeSignCertMismatch   Code = "SIGN_CERT_MISMATCH"   // the certificate is not the key's
+	CodeSignMethodMismatch Code = "SIGN_METHOD_MISMATCH" // the SignatureMethod needs another kind of key (RSA, ECDSA, a GOST curve)
+	CodeSignFailed         Code = "SIGN_FAILED"          // the key's Sign failed or returned a malformed value
+
 	// CodeAlgorithmNotSupported is the same string as validate.CodeUnsupportedAlgorithm.
 	CodeAlgorithmNotSupported = Code(validate.CodeUnsupportedAlgorithm)
 )

@@ -47,14 +47,14 @@ func (a gostAlg) Verify(cert *x509.Certificate, signed, sig []byte) error {
 func (a gostAlg) Sign(key crypto.Signer, signed []byte) ([]byte, error) {
 	pub, ok := key.Public().(*gost3410.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%s needs a GOST key, got %T", a.uri, key.Public())
+		return nil, fail(CodeSignMethodMismatch, "%s needs a GOST key, got %T", a.uri, key.Public())
 	}
 	oid, err := certs.GOSTSignatureOID(pub)
 	if err != nil {
 		return nil, err
 	}
 	if !oid.Equal(a.sigOID) {
-		return nil, fmt.Errorf("%s needs a %s key, got a %s one", a.uri, certs.AlgorithmName(a.sigOID), certs.AlgorithmName(oid))
+		return nil, fail(CodeSignMethodMismatch, "%s needs a %s key, got a %s one", a.uri, certs.AlgorithmName(a.sigOID), certs.AlgorithmName(oid))
 	}
 	digest, err := certs.GOSTDigest(a.sigOID, signed)
 	if err != nil {
@@ -65,7 +65,7 @@ func (a gostAlg) Sign(key crypto.Signer, signed []byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(sig) != 2*pub.Curve.PointSize() {
-		return nil, fmt.Errorf("GOST signer returned %d bytes, want r‖s of %d", len(sig), 2*pub.Curve.PointSize())
+		return nil, fail(CodeSignFailed, "GOST signer returned %d bytes, want r‖s of %d", len(sig), 2*pub.Curve.PointSize())
 	}
 	return sig, nil
 }

@@ -136,6 +136,13 @@ const (
 </ds:Signature></a>`
 )
 
+// wsse12Template is wsseTemplate in a SOAP 1.2 envelope (prefix env, mustUnderstand="true").
+var wsse12Template = strings.NewReplacer(
+	`xmlns:soapenv="`+NSSOAP11+`"`, `xmlns:env="`+NSSOAP12+`"`,
+	"soapenv:", "env:",
+	`mustUnderstand="1"`, `mustUnderstand="true"`,
+).Replace(wsseTemplate)
+
 func TestWeVerifyXMLSecSignatures(t *testing.T) {
 	p := newInteropPKI(t)
 	checker := p.c.checker(t)
@@ -146,6 +153,8 @@ func TestWeVerifyXMLSecSignatures(t *testing.T) {
 	}{
 		{"WS-Security RSA", wsseTemplate, RSASHA256, p.leafKey + "," + p.leaf, true, true},
 		{"WS-Security ECDSA P-256", wsseTemplate, ECDSASHA256, p.ecKeyPath + "," + p.ecCertPath, true, false},
+		{"WS-Security SOAP 1.2 RSA", wsse12Template, RSASHA256, p.leafKey + "," + p.leaf, true, true},
+		{"WS-Security SOAP 1.2 ECDSA P-256", wsse12Template, ECDSASHA256, p.ecKeyPath + "," + p.ecCertPath, true, false},
 		{"NCALayer layout RSA", ncaLayerTemplate, RSASHA256, p.leafKey + "," + p.leaf, false, true},
 		{"NCALayer layout ECDSA P-256", ncaLayerTemplate, ECDSASHA256, p.ecKeyPath + "," + p.ecCertPath, false, false},
 	}
@@ -174,6 +183,13 @@ func TestWeVerifyXMLSecSignatures(t *testing.T) {
 			}
 			if v.SignatureMethod != tc.method {
 				t.Fatalf("method %s", v.SignatureMethod)
+			}
+			// WS-Security hands back the SOAP Body of the template's version.
+			if tc.wsse {
+				soap := mustParse(t, []byte(tc.tmpl)).Root().NamespaceURI()
+				if v.Element.Tag != "Body" || v.Element.NamespaceURI() != soap {
+					t.Fatalf("verified element {%s}%s, want the Body of %s", v.Element.NamespaceURI(), v.Element.Tag, soap)
+				}
 			}
 			if tc.trusted {
 				var res *Result

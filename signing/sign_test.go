@@ -2,13 +2,18 @@ package signing
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/x509"
 	"encoding/base64"
+	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
 
+	"github.com/shep-kz/shep/gost/gost3410"
 	"github.com/shep-kz/shep/signing/c14n"
 )
 
@@ -136,24 +141,84 @@ func TestSignEnvelopedLayout(t *testing.T) {
 	}
 }
 
+// Every refusal to sign carries a code.
 func TestSignRefuses(t *testing.T) {
 	c := newTestCA(t)
 	other := newTestCA(t)
-	if _, err := SignWSSE([]byte(sendMessage), c.issued.Key, other.issued.Certificate, SignOptions{}); err == nil {
-		t.Error("signed with a certificate that does not match the key")
+	key, cert := c.issued.Key, c.issued.Certificate
+	ecKey, ecCert := ecdsaCert(t)
+	gKey, gCert := gostCert(t, gost3410.TC26512A())
+	errHSM := errors.New("token removed")
+	wsse := func(k crypto.Signer, c *x509.Certificate, o SignOptions) func() ([]byte, error) {
+		return func() ([]byte, error) { return SignWSSE([]byte(sendMessage), k, c, o) }
 	}
-	_, err := SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: RSASHA1})
-	wantCode(t, err, CodeAlgorithmNotSupported)
-	_, err = SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: GOST2015With256})
-	wantCode(t, err, CodeAlgorithmNotSupported)
-	if _, err := SignWSSE([]byte(sendMessage), c.issued.Key, c.issued.Certificate, SignOptions{SignatureMethod: GOST2015With512}); err == nil ||
-		!strings.Contains(err.Error(), "needs a GOST key") {
-		t.Errorf("GOST method with an RSA key: %v", err)
+	enveloped := func(k crypto.Signer, c *x509.Certificate, o SignOptions) func() ([]byte, error) {
+		return func() ([]byte, error) { return SignEnveloped([]byte(contract), k, c, o) }
 	}
-	_, err = SignWSSE([]byte(contract), c.issued.Key, c.issued.Certificate, SignOptions{})
-	wantCode(t, err, CodeSOAPNotEnvelope)
-	_, err = SignEnveloped([]byte(`<!DOCTYPE a><a/>`), c.issued.Key, c.issued.Certificate, SignOptions{})
-	wantCode(t, err, CodeXMLDoctype)
+	for _, tc := range []struct {
+		name string
+		sign func() ([]byte, error)
+		code Code
+		text string // in the message too, when set
+		is   error  // reachable with errors.Is, when set
+	}{
+		{"no key", wsse(nil, cert, SignOptions{}), CodeSignNoKey, "a key and its certificate are required", nil},
+		{"no certificate", enveloped(key, nil, SignOptions{}), CodeSignNoKey, "", nil},
+		{"certificate of another key", wsse(key, other.issued.Certificate, SignOptions{}), CodeSignCertMismatch, "does not match the key", nil},
+		{"certificate of another key, enveloped", enveloped(key, other.issued.Certificate, SignOptions{}), CodeSignCertMismatch, "", nil},
+		{"RSA certificate for an ECDSA key", wsse(ecKey, cert, SignOptions{}), CodeSignCertMismatch, "", nil},
+		{"rsa-sha1", wsse(key, cert, SignOptions{SignatureMethod: RSASHA1}), CodeAlgorithmNotSupported, "", nil},
+		{"sha1 digest", enveloped(key, cert, SignOptions{DigestMethod: DigestSHA1}), CodeAlgorithmNotSupported, "", nil},
+		{"unknown method", wsse(key, cert, SignOptions{SignatureMethod: "urn:x:rsa-md5"}), CodeAlgorithmNotSupported, "", nil},
+		{"GOST 2015-256 (not registered)", wsse(key, cert, SignOptions{SignatureMethod: GOST2015With256}), CodeAlgorithmNotSupported, "", nil},
+		{"GOST method, RSA key", wsse(key, cert, SignOptions{SignatureMethod: GOST2015With512}), CodeSignMethodMismatch, "needs a GOST key", nil},
+		{"ECDSA method, RSA key", enveloped(key, cert, SignOptions{SignatureMethod: ECDSASHA256}), CodeSignMethodMismatch, "needs an ECDSA key", nil},
+		{"RSA method, ECDSA key", wsse(ecKey, ecCert, SignOptions{SignatureMethod: RSASHA256}), CodeSignMethodMismatch, "needs an RSA key", nil},
+		{"GOST 2004 method, 2015-512 key", enveloped(gKey, gCert, SignOptions{SignatureMethod: GOST2004}), CodeSignMethodMismatch, "needs a", nil},
+		{"unknown canonicalization", wsse(key, cert, SignOptions{Canonicalization: "urn:x:c14n"}), CodeSigTransform, "", nil},
+		{"the RSA signer fails", wsse(failingSigner{key, errHSM, nil}, cert, SignOptions{}), CodeSignFailed, "token removed", errHSM},
+		{"the ECDSA signer fails", enveloped(failingSigner{ecKey, errHSM, nil}, ecCert, SignOptions{}), CodeSignFailed, "", errHSM},
+		{"the ECDSA signer returns no DER", wsse(failingSigner{ecKey, nil, []byte{1, 2, 3}}, ecCert, SignOptions{}), CodeSignFailed, "malformed", nil},
+		{"the ECDSA signer returns r = 0", wsse(failingSigner{ecKey, nil, []byte{0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01}}, ecCert, SignOptions{}), CodeSignFailed, "out-of-range", nil},
+		{"the GOST signer fails", enveloped(failingSigner{gKey, errHSM, nil}, gCert, SignOptions{}), CodeSignFailed, "", errHSM},
+		{"the GOST signer returns a short value", enveloped(failingSigner{gKey, nil, make([]byte, 64)}, gCert, SignOptions{}), CodeSignFailed, "want r‖s of 128", nil},
+		{"not an envelope", func() ([]byte, error) { return SignWSSE([]byte(contract), key, cert, SignOptions{}) }, CodeSOAPNotEnvelope, "", nil},
+		{"DOCTYPE", func() ([]byte, error) { return SignEnveloped([]byte(`<!DOCTYPE a><a/>`), key, cert, SignOptions{}) }, CodeXMLDoctype, "", nil},
+		{"undeclared prefix outside the Body", func() ([]byte, error) {
+			doc := etree.NewDocument()
+			env := doc.CreateElement("S:Envelope")
+			env.CreateAttr("xmlns:S", NSSOAP11)
+			env.CreateElement("S:Header").CreateElement("x:h")
+			env.CreateElement("S:Body").CreateElement("m")
+			return SignWSSEDocument(doc, key, cert, SignOptions{})
+		}, CodeXMLMalformed, "cannot serialize", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := tc.sign()
+			if out != nil {
+				t.Errorf("output with an error: %s", out)
+			}
+			wantCode(t, err, tc.code)
+			if tc.text != "" && !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("message %q lacks %q", err, tc.text)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("%v does not wrap %v", err, tc.is)
+			}
+		})
+	}
+}
+
+// failingSigner is a key whose Sign fails with err, or returns value instead of a signature: a
+// token removed mid-way, or a broken HSM driver.
+type failingSigner struct {
+	crypto.Signer
+	err   error
+	value []byte
+}
+
+func (f failingSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return f.value, f.err
 }
 
 // SignWSSEDocument signs a tree built in memory exactly as SignWSSE signs its serialization, and

@@ -3,8 +3,9 @@ package pkcs12
 import (
 	"crypto/x509"
 	"errors"
-	"os"
 	"testing"
+
+	"github.com/shep-kz/shep/internal/fixtures"
 )
 
 // fuzzLimits keep each input cheap: the iteration counts a mutation can produce are capped far
@@ -20,11 +21,7 @@ func fuzzLimits() limits {
 // FuzzDecode: no panics; every failure wraps one of the sentinel errors; every key that comes
 // back is a PrivateKeyInfo that Encode accepts and that round-trips.
 func FuzzDecode(f *testing.F) {
-	if data, err := os.ReadFile(realP12); err == nil {
-		f.Add(data, "Qwerty12")
-	} else {
-		f.Fatalf("the real НУЦ fixture is required: %v", err)
-	}
+	f.Add(fixtures.Read(f, realP12), "Qwerty12")
 	k := newTestKey(f, "ec", "fuzz", false, nil)
 	for _, pw := range []string{"pw", ""} {
 		data, err := Encode(k.pkcs8, []*x509.Certificate{k.cert}, pw, EncodeOptions{Iterations: 3})

@@ -21,9 +21,13 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/shep-kz/shep/internal/fixtures"
 )
 
-const realP12 = "../../../shared/fixtures/real/gost/individual_valid_gost2015.p12"
+// realP12 is the НУЦ test key file, relative to the fixtures directory (internal/fixtures, which
+// honours SHEP_FIXTURES).
+const realP12 = "gost/individual_valid_gost2015.p12"
 
 var (
 	oidGOST2015512      = asn1.ObjectIdentifier{1, 2, 398, 3, 10, 1, 1, 2, 2}
@@ -33,10 +37,7 @@ var (
 
 // TestRealNUCFile reads the GOST 2015-512 test key НУЦ РК publishes for developers.
 func TestRealNUCFile(t *testing.T) {
-	data, err := os.ReadFile(realP12)
-	if err != nil {
-		t.Fatalf("the real НУЦ fixture is required: %v", err)
-	}
+	data := fixtures.Read(t, realP12)
 	tests := []struct {
 		name     string
 		password string
@@ -127,10 +128,7 @@ func checkRealNUC(t *testing.T, f *File) {
 // TestReencodeRealNUC writes the НУЦ key and certificate with Encode and reads them back unchanged;
 // the localKeyId Encode chooses (the subject key identifier) is НУЦ's.
 func TestReencodeRealNUC(t *testing.T) {
-	data, err := os.ReadFile(realP12)
-	if err != nil {
-		t.Fatalf("the real НУЦ fixture is required: %v", err)
-	}
+	data := fixtures.Read(t, realP12)
 	f, err := Decode(data, "Qwerty12")
 	if err != nil {
 		t.Fatal(err)

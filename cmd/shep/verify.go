@@ -71,6 +71,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	atFlag := fs.String("at", "", "check at this time (RFC 3339) instead of now: the time the signature was made")
 	nowFlag := fs.String("now", "", "replay the check as a verifier at this time (RFC 3339) would have made it: CRLs count as current or stale then (default: the system clock)")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	allowSHA1 := fs.Bool("allow-sha1", false, "accept rsa-sha1/ecdsa-sha1 signatures and SHA-1 digests (old clients); refused by default with ALGORITHM_NOT_SUPPORTED")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -102,7 +103,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil { // a CRL could not be loaded: go on, the verdict fails closed where it matters
 		fmt.Fprintln(e.stderr, "shep: warning:", err)
 	}
-	checker, err := signing.NewChecker(signing.CheckerOptions{Validator: tr.Validator, Identity: certs.ParseOptions{TestIdentities: tf.testIDs}})
+	checker, err := signing.NewChecker(signing.CheckerOptions{Validator: tr.Validator, AllowSHA1: *allowSHA1,
+		Identity: certs.ParseOptions{TestIdentities: tf.testIDs}})
 	if err != nil {
 		return err
 	}
@@ -245,12 +247,15 @@ func (r *verifyReport) print(w io.Writer) {
 			if s.Signer.IINTest {
 				iin += " (test identity)"
 			}
-			fmt.Fprintf(w, "  signer:     %s", s.Signer.CommonName)
+			fmt.Fprintf(w, "  signer:     %s", s.Signer.fullName())
 			if iin != "" {
 				fmt.Fprintf(w, ", ИИН %s", iin)
 			}
 			if s.Signer.BIN != "" {
 				fmt.Fprintf(w, ", БИН %s", s.Signer.BIN)
+				if s.Signer.Organization != "" {
+					fmt.Fprintf(w, " (%s)", s.Signer.Organization)
+				}
 			}
 			fmt.Fprintf(w, ", %s key, %s\n", s.Signer.KeyClass, s.Signer.Kind)
 		}
@@ -261,4 +266,13 @@ func (r *verifyReport) print(w io.Writer) {
 			fmt.Fprintf(w, "  revocation: %s\n", rv)
 		}
 	}
+}
+
+// fullName is the signer's name as the certificate gives it: the CN (surname and given name of a
+// person, or a system's name) followed by the patronymic, which НУЦ certificates carry apart.
+func (o *identityOut) fullName() string {
+	if o.Patronymic == "" || strings.Contains(o.CommonName, o.Patronymic) {
+		return o.CommonName
+	}
+	return o.CommonName + " " + o.Patronymic
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shep-kz/shep/internal/fixtures"
+	"github.com/shep-kz/shep/signing"
 )
 
 const envelope = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
@@ -127,5 +129,194 @@ func TestVerifyRealFixtures(t *testing.T) {
 		if signer, _ := s["signer"].(map[string]any); signer == nil || signer["iin"] != "123456789011" {
 			t.Errorf("%s: signer %v", tt.file, s["signer"])
 		}
+	}
+}
+
+// signers is a test НУЦ in a data dir with three certificates of ИИН 931002451325 written to
+// dir: an individual's SIGN key (prefix "sign"), the same person's AUTH key ("auth") and an
+// employee of a company ("emp", with patronymic and organisation).
+func signers(t *testing.T) (data, dir string) {
+	t.Helper()
+	data, dir = t.TempDir(), t.TempDir()
+	if code, _, errs := shep(t, "pki", "init", "--data", data); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, args := range [][]string{
+		{"--iin", "931002451325", "--name", "ИВАНОВ ИВАН", "--out", filepath.Join(dir, "sign")},
+		{"--iin", "931002451325", "--name", "ИВАНОВ ИВАН", "--usage", "auth", "--out", filepath.Join(dir, "auth")},
+		{"--kind", "employee", "--iin", "931002451325", "--bin", "040340001283", "--name", "ПЕТРОВА АННА СЕРГЕЕВНА",
+			"--org", "ТОО «ТЕСТ»", "--out", filepath.Join(dir, "emp")},
+	} {
+		if code, _, errs := shep(t, append([]string{"pki", "issue", "--data", data}, args...)...); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	return data, dir
+}
+
+// signFile signs in with the key pair of prefix in dir (mode --wsse or --enveloped) and returns
+// the path of the signed file.
+func signFile(t *testing.T, dir, prefix, mode, in string) string {
+	t.Helper()
+	out := filepath.Join(dir, prefix+"-"+strings.TrimPrefix(mode, "--")+".signed")
+	if code, _, errs := shep(t, "sign", "--cert", filepath.Join(dir, prefix+".crt"), "--key", filepath.Join(dir, prefix+".key"), mode, "--out", out, in); code != 0 {
+		t.Fatalf("sign %s %s: %s", prefix, mode, errs)
+	}
+	return out
+}
+
+// `shep verify` names the signer: ИИН/БИН, names, key class and subject kind, as text and as JSON;
+// also for a signer it refuses.
+func TestVerifyNamesSigner(t *testing.T) {
+	data, dir := signers(t)
+	env := filepath.Join(dir, "env.xml")
+	if err := os.WriteFile(env, []byte(envelope), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(dir, "doc.xml")
+	if err := os.WriteFile(doc, []byte(`<application><iin>931002451325</iin></application>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		prefix, mode, in string
+		code             int
+		text             []string
+		json             map[string]string
+	}{
+		{"sign", "--wsse", env, 0,
+			[]string{"VALID (ws-security", "signer:     ИВАНОВ ИВАН, ИИН 931002451325, SIGN key, individual"},
+			map[string]string{"iin": "931002451325", "common_name": "ИВАНОВ ИВАН", "surname": "ИВАНОВ", "given_name": "ИВАН",
+				"key_class": "SIGN", "kind": "individual"}},
+		{"emp", "--enveloped", doc, 0,
+			[]string{"VALID (enveloped", "signer:     ПЕТРОВА АННА СЕРГЕЕВНА, ИИН 931002451325, БИН 040340001283 (ТОО «ТЕСТ»), SIGN key, employee"},
+			map[string]string{"iin": "931002451325", "bin": "040340001283", "common_name": "ПЕТРОВА АННА", "surname": "ПЕТРОВА",
+				"given_name": "АННА", "patronymic": "СЕРГЕЕВНА", "organization": "ТОО «ТЕСТ»", "key_class": "SIGN", "kind": "employee"}},
+		{"auth", "--wsse", env, 1,
+			[]string{"INVALID (ws-security", "CERT_WRONG_KEY_USAGE", "signer:     ИВАНОВ ИВАН, ИИН 931002451325, AUTH key, individual"},
+			map[string]string{"iin": "931002451325", "common_name": "ИВАНОВ ИВАН", "key_class": "AUTH", "kind": "individual"}},
+	} {
+		t.Run(tt.prefix+tt.mode, func(t *testing.T) {
+			signed := signFile(t, dir, tt.prefix, tt.mode, tt.in)
+			code, out, errs := shep(t, "verify", "--data", data, signed)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errs)
+			}
+			for _, want := range tt.text {
+				if !strings.Contains(out, want) {
+					t.Errorf("the text lacks %q:\n%s", want, out)
+				}
+			}
+			code, m := verifyJSON(t, "--data", data, signed)
+			signer, _ := firstSignature(m)["signer"].(map[string]any)
+			if code != tt.code || signer == nil {
+				t.Fatalf("--json: exit %d, signer %v", code, m)
+			}
+			for k, want := range tt.json {
+				if signer[k] != want {
+					t.Errorf("signer.%s = %v, want %q", k, signer[k], want)
+				}
+			}
+		})
+	}
+}
+
+// `shep sign` without --out writes the signed document to standard output, and that output verifies.
+func TestSignToStdout(t *testing.T) {
+	data, dir := signers(t)
+	env := filepath.Join(dir, "env.xml")
+	if err := os.WriteFile(env, []byte(envelope), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(dir, "doc.xml")
+	if err := os.WriteFile(doc, []byte(`<application><iin>931002451325</iin></application>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		layout string
+	}{
+		{"wsse", []string{"--wsse", env}, "ws-security"},
+		{"enveloped", []string{"--enveloped", doc}, "enveloped"},
+		{"ncalayer", []string{"--enveloped", "--ncalayer", doc}, "enveloped"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"sign", "--cert", filepath.Join(dir, "sign.crt"), "--key", filepath.Join(dir, "sign.key")}, tt.args...)
+			code, out, errs := shep(t, args...)
+			if code != 0 || errs != "" || !strings.HasPrefix(out, "<?xml") {
+				t.Fatalf("exit %d, stderr %q, stdout %.80q", code, errs, out)
+			}
+			f := filepath.Join(dir, tt.name+".stdout.xml")
+			if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, m := verifyJSON(t, "--data", data, f)
+			if code != 0 || m["valid"] != true || m["layout"] != tt.layout {
+				t.Fatalf("the output does not verify: exit %d %v", code, m)
+			}
+			if signer, _ := firstSignature(m)["signer"].(map[string]any); signer == nil || signer["iin"] != "931002451325" {
+				t.Fatalf("signer %v", firstSignature(m)["signer"])
+			}
+		})
+	}
+}
+
+// sha1Template is the test envelope prepared for xmlsec1 --sign with rsa-sha1 and a SHA-1 digest,
+// the certificate in X509Data.
+var sha1Template = strings.Replace(envelope, "<soapenv:Body>", `<soapenv:Header><wsse:Security xmlns:wsse="`+signing.NSWSSE+`" soapenv:mustUnderstand="1">`+
+	`<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>`+
+	`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`+
+	`<ds:SignatureMethod Algorithm="`+signing.RSASHA1+`"/>`+
+	`<ds:Reference URI="#id-sha1"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>`+
+	`<ds:DigestMethod Algorithm="`+signing.DigestSHA1+`"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>`+
+	`<ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></wsse:Security></soapenv:Header>`+
+	`<soapenv:Body xmlns:wsu="`+signing.NSWSU+`" wsu:Id="id-sha1">`, 1)
+
+// An rsa-sha1 signature (made by xmlsec1: shep itself never signs with SHA-1) is refused as an
+// unsupported algorithm unless --allow-sha1 is given; the flag changes nothing else.
+func TestVerifyAllowSHA1(t *testing.T) {
+	data, dir := signers(t)
+	bin, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Fatal("xmlsec1 not found: apt-get install -y xmlsec1")
+	}
+	tmpl := filepath.Join(dir, "sha1-tmpl.xml")
+	if err := os.WriteFile(tmpl, []byte(sha1Template), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signed := filepath.Join(dir, "sha1.xml")
+	if out, err := exec.Command(bin, "--sign", "--privkey-pem", filepath.Join(dir, "sign.key")+","+filepath.Join(dir, "sign.crt"),
+		"--id-attr:Id", signing.NSSOAP11+":Body", "--output", signed, tmpl).CombinedOutput(); err != nil {
+		t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := filepath.Join(dir, "sha1-tampered.xml")
+	if err := os.WriteFile(tampered, []byte(strings.Replace(string(b), "<iin>931002451325</iin>", "<iin>931002451326</iin>", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, m := verifyJSON(t, "--data", data, signed)
+	s := firstSignature(m)
+	if e, _ := s["error"].(map[string]any); code != 1 || m["valid"] != false || e == nil || e["code"] != "ALGORITHM_NOT_SUPPORTED" {
+		t.Fatalf("SHA-1 by default: exit %d %v", code, m)
+	}
+	code, m = verifyJSON(t, "--data", data, "--allow-sha1", signed)
+	s = firstSignature(m)
+	if code != 0 || m["valid"] != true || s["signature_method"] != signing.RSASHA1 || s["digest_method"] != signing.DigestSHA1 {
+		t.Fatalf("SHA-1 with --allow-sha1: exit %d %v", code, m)
+	}
+	if signer, _ := s["signer"].(map[string]any); signer == nil || signer["iin"] != "931002451325" || signer["key_class"] != "SIGN" {
+		t.Fatalf("signer %v", s["signer"])
+	}
+	code, m = verifyJSON(t, "--data", data, "--allow-sha1", tampered)
+	if e, _ := firstSignature(m)["error"].(map[string]any); code != 1 || e == nil || e["code"] != "SIG_DIGEST_MISMATCH" {
+		t.Fatalf("tampered SHA-1 with --allow-sha1: exit %d %v", code, m)
+	}
+	// The text verdict names the method.
+	if code, out, _ := shep(t, "verify", "--data", data, "--allow-sha1", signed); code != 0 || !strings.Contains(out, "valid, "+signing.RSASHA1) {
+		t.Fatalf("text: exit %d\n%s", code, out)
 	}
 }
