@@ -14,17 +14,19 @@ import (
 //	m ⟨sender⟩ ⟨messageID⟩                  → the encoded Record (codec.go)
 //	m ⟨"-"⟩ ⟨sessionID⟩                     → an Anonymous Record
 //	s ⟨sessionID⟩                           → encoded Summary
-//	x ⟨messageID⟩ ⟨ts⟩ ⟨sessionID⟩           → encoded Summary (messageID without sender)
-//	i ⟨iin⟩ ⟨ts⟩ ⟨sessionID⟩                 → encoded Summary
-//	v ⟨serviceID⟩ ⟨ts⟩ ⟨sessionID⟩           → encoded Summary
-//	t ⟨ts⟩ ⟨sessionID⟩                      → encoded Summary
+//	x ⟨messageID⟩ ⟨ts⟩ ⟨sessionID⟩           → empty (messageID without sender)
+//	i ⟨iin⟩ ⟨ts⟩ ⟨sessionID⟩                 → empty
+//	v ⟨serviceID⟩ ⟨ts⟩ ⟨sessionID⟩           → empty
+//	t ⟨ts⟩ ⟨sessionID⟩                      → empty
 //
 // where ⟨p⟩ is 0x00 0x01 followed by escape(p), and ts is Received as 8 big-endian bytes of
 // UnixNano (Received is kept within 1970…2261, so it is non-negative), escaped like any part.
 //
-// Each index value is the record's Summary, which carries Sender and MessageID and so points
-// to the primary key; Query never reads a body. A record and its index entries are written in
-// one transaction with the same ExpiresAt.
+// The session entry's value is the record's Summary, which carries Sender and MessageID and so
+// points to the primary key. The other indexes are keys only (empty values; stores written before
+// held the Summary there too, and Query still reads it when present): Query takes (ts, sessionID)
+// from the key and the Summary from the session entry, and never reads a body. A record and its
+// index entries are written in one transaction with the same ExpiresAt.
 //
 // Why this cannot collide: escaped content never contains 0x00 0x01, so the separators are
 // found unambiguously and the key decodes to exactly one tuple of parts. ("a\x00b", "c") is
@@ -95,6 +97,42 @@ func indexKey(prefix []byte, ts uint64, sessionID string) []byte {
 	k := make([]byte, 0, len(prefix)+24+len(sessionID))
 	k = appendTS(append(k, prefix...), ts)
 	return appendPart(k, sessionID)
+}
+
+// splitIndexKey reads (ts, sessionID) from an index key k under prefix (from scanPrefix).
+func splitIndexKey(k, prefix []byte) (ts uint64, sid string, ok bool) {
+	if len(k) < len(prefix) || string(k[:len(prefix)]) != string(prefix) {
+		return 0, "", false
+	}
+	rest := k[len(prefix):]
+	var parts [2][]byte
+	n := 0
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c != 0 {
+			parts[n] = append(parts[n], c)
+			continue
+		}
+		if i+1 == len(rest) {
+			return 0, "", false
+		}
+		switch rest[i+1] {
+		case 0xFF:
+			parts[n] = append(parts[n], 0)
+		case 0x01:
+			if n == 1 {
+				return 0, "", false
+			}
+			n++
+		default:
+			return 0, "", false
+		}
+		i++
+	}
+	if n != 1 || len(parts[0]) != 8 {
+		return 0, "", false
+	}
+	return binary.BigEndian.Uint64(parts[0]), string(parts[1]), true
 }
 
 // scanPrefix is the prefix shared by every entry under tag and parts, ending with a separator

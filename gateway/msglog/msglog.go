@@ -318,14 +318,15 @@ func prepareExpiring(ctx context.Context, rec *Record, exp int64) *commitReq {
 	}
 	add(req.key, encodeRecord(rec))
 	add(req.sess, sv)
-	add(indexKey(scanPrefix(tagMessage, rec.MessageID), ts, rec.SessionID), sv)
+	// The indexes hold keys only: (ts, sessionID) is in the key, the summary is under the session.
+	add(indexKey(scanPrefix(tagMessage, rec.MessageID), ts, rec.SessionID), nil)
 	if rec.IIN != "" {
-		add(indexKey(scanPrefix(tagIIN, rec.IIN), ts, rec.SessionID), sv)
+		add(indexKey(scanPrefix(tagIIN, rec.IIN), ts, rec.SessionID), nil)
 	}
 	if rec.ServiceID != "" {
-		add(indexKey(scanPrefix(tagService, rec.ServiceID), ts, rec.SessionID), sv)
+		add(indexKey(scanPrefix(tagService, rec.ServiceID), ts, rec.SessionID), nil)
 	}
-	add(indexKey(scanPrefix(tagTime), ts, rec.SessionID), sv)
+	add(indexKey(scanPrefix(tagTime), ts, rec.SessionID), nil)
 	return req
 }
 

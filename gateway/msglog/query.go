@@ -247,14 +247,12 @@ func (q *query) scan(txn *badger.Txn, base []byte) error {
 			return nil
 		}
 		scanned++
-		var s Summary
-		err := item.Value(func(v []byte) error {
-			var err error
-			s, err = decodeSummary(v)
-			return err
-		})
+		s, found, err := q.summary(txn, item, base)
 		if err != nil {
-			return fmt.Errorf("msglog: query %x: %w", item.Key(), err)
+			return err
+		}
+		if !found { // expired between the index entry and the session entry
+			continue
 		}
 		if !q.f.From.IsZero() && s.Received.Before(q.f.From) {
 			return nil
@@ -271,6 +269,31 @@ func (q *query) scan(txn *badger.Txn, base []byte) error {
 		q.items = append(q.items, s)
 	}
 	return nil
+}
+
+// summary is the Summary an index entry points to: its value (stores written before the indexes
+// became keys only), else the session entry named in its key. found is false when the session
+// entry has expired already.
+func (q *query) summary(txn *badger.Txn, item *badger.Item, base []byte) (s Summary, found bool, err error) {
+	if item.ValueSize() > 0 {
+		err = item.Value(func(v []byte) error {
+			s, err = decodeSummary(v)
+			return err
+		})
+		if err != nil {
+			return s, false, fmt.Errorf("msglog: query %x: %w", item.Key(), err)
+		}
+		return s, true, nil
+	}
+	_, sid, ok := splitIndexKey(item.Key(), base)
+	if !ok {
+		return s, false, fmt.Errorf("msglog: query: malformed index key %x", item.Key())
+	}
+	s, err = getSummary(txn, sessionKey(sid))
+	if errors.Is(err, ErrNotFound) {
+		return s, false, nil
+	}
+	return s, err == nil, err
 }
 
 // Count returns the number of unexpired records. It walks the primary keys of one read
