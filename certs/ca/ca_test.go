@@ -3,6 +3,7 @@ package ca_test
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -53,11 +54,72 @@ func TestOpenIsIdempotent(t *testing.T) {
 			t.Errorf("%s mode %v, want 0600", k, st.Mode().Perm())
 		}
 	}
+	// The directories holding the keys and the issued certificates are the owner's alone.
+	for _, d := range []string{".", "issued", "crl"} {
+		st, err := os.Stat(filepath.Join(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.IsDir() || st.Mode().Perm() != 0o700 {
+			t.Errorf("directory %s mode %v, want 0700", d, st.Mode().Perm())
+		}
+	}
 	if a1.Issuing().Subject.CommonName != ca.IssuingName || a1.Root().Subject.CommonName != ca.RootName {
 		t.Errorf("names: %q / %q", a1.Root().Subject.CommonName, a1.Issuing().Subject.CommonName)
 	}
 	if err := a1.Issuing().CheckSignatureFrom(a1.Root()); err != nil {
 		t.Errorf("issuing CA not signed by root: %v", err)
+	}
+}
+
+// With no key size or algorithm given, the НУЦ's own keys and the keys it issues are RSA-2048,
+// in memory, in the certificates and in the key files.
+func TestDefaultKeysAreRSA2048(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	a, err := ca.Open(ctx, ca.Options{Dir: dir}, true) // no KeyBits
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaBits := func(what string, pub crypto.PublicKey) {
+		t.Helper()
+		k, ok := pub.(*rsa.PublicKey)
+		if !ok {
+			t.Errorf("%s: %T, want an RSA key", what, pub)
+			return
+		}
+		if k.N.BitLen() != 2048 {
+			t.Errorf("%s: RSA-%d, want RSA-2048", what, k.N.BitLen())
+		}
+	}
+	for what, c := range map[string]*x509.Certificate{"root": a.Root(), "issuing CA": a.Issuing(), "OCSP responder": a.Responder()} {
+		rsaBits(what+" certificate", c.PublicKey)
+		if c.SignatureAlgorithm != x509.SHA256WithRSA {
+			t.Errorf("%s signed with %v", what, c.SignatureAlgorithm)
+		}
+	}
+	for _, f := range []string{"root.key", "ca.key", "ocsp.key"} {
+		k, err := certs.ReadPrivateKey(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rsaBits(f, k.Public())
+	}
+	for _, req := range []ca.IssueRequest{
+		{Kind: ca.KindIndividual, IIN: "931002451325"},
+		{Kind: ca.KindSystem, BIN: "160440007161", Usage: ca.UsageAuth},
+	} {
+		iss, err := a.Issue(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := iss.Key.(*rsa.PrivateKey); !ok {
+			t.Errorf("%s: issued key is %T", req.Kind, iss.Key)
+		}
+		rsaBits(string(req.Kind)+" key", iss.Key.Public())
+		rsaBits(string(req.Kind)+" certificate", iss.Certificate.PublicKey)
+		if iss.Certificate.PublicKeyAlgorithm != x509.RSA || iss.Certificate.SignatureAlgorithm != x509.SHA256WithRSA {
+			t.Errorf("%s: %v key signed with %v", req.Kind, iss.Certificate.PublicKeyAlgorithm, iss.Certificate.SignatureAlgorithm)
+		}
 	}
 }
 

@@ -82,14 +82,26 @@ func httpGet(ctx context.Context, c *http.Client, url string, max int64) ([]byte
 	return b, nil
 }
 
+// Periodic is implemented by a Source that sets its own longest time between two fetches
+// instead of CRLOptions.Refresh (zero keeps the store's). An in-process CA, cheap to ask, uses it
+// so that a new revocation reaches the validator within a minute.
+type Periodic interface {
+	RefreshEvery() time.Duration
+}
+
 // FuncSource adapts a function (for example an in-process CA) to Source.
 type FuncSource struct {
 	Label string
 	F     func(ctx context.Context) ([]byte, error)
+	// Every is the longest time between two fetches (default CRLOptions.Refresh).
+	Every time.Duration
 }
 
 // Name implements Source.
 func (f FuncSource) Name() string { return f.Label }
+
+// RefreshEvery implements Periodic.
+func (f FuncSource) RefreshEvery() time.Duration { return f.Every }
 
 // Fetch implements Source.
 func (f FuncSource) Fetch(ctx context.Context) ([]byte, error) { return f.F(ctx) }
@@ -102,10 +114,19 @@ type CRLOptions struct {
 	FetchCDP   bool
 	HTTPClient *http.Client
 	Verifier   certs.SignatureVerifier // default certs.StdVerifier
-	// Refresh is how often every source is fetched again by Run (default 1h).
-	Refresh time.Duration
-	// RetryAfter is the least time between two on-demand fetches of one URL (default 30 s).
+	// Run fetches a source again when it is due: Margin before its CRL's nextUpdate, but at the
+	// latest Refresh after the last fetch (a source implementing Periodic may set its own), so
+	// that revocations published early are seen. A fetch that fails, or gives a CRL that is
+	// itself within Margin of its nextUpdate, is retried after RetryAfter; failures back off,
+	// doubling up to MaxBackoff (and never beyond the source's Refresh).
+	Refresh    time.Duration // default 1h
+	Margin     time.Duration // default 10 min
+	MaxBackoff time.Duration // default 10 min
+	// RetryAfter is the least time between two fetches of one source: on-demand fetches of a URL
+	// and scheduled retries (default 30 s).
 	RetryAfter time.Duration
+	// After waits for Run (default time.After); tests give a fake clock's timer.
+	After func(time.Duration) <-chan time.Time
 	// Skew tolerates a CRL whose thisUpdate is slightly in the future (default 5 min).
 	Skew   time.Duration
 	Now    func() time.Time
@@ -121,6 +142,11 @@ type CRLStore struct {
 	lists   map[string]*crlInfo // by source name
 	errs    map[string]error    // last fetch error by source name
 	tried   map[string]time.Time
+	// next is when Run fetches a source again; failures counts its consecutive failed fetches.
+	next     map[string]time.Time
+	failures map[string]int
+	// wake tells Run that a source was added (by fetchCDP) and the schedule must be reread.
+	wake chan struct{}
 }
 
 type crlInfo struct {
@@ -146,8 +172,17 @@ func NewCRLStore(opts CRLOptions) *CRLStore {
 	if opts.Refresh == 0 {
 		opts.Refresh = time.Hour
 	}
+	if opts.Margin == 0 {
+		opts.Margin = 10 * time.Minute
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 10 * time.Minute
+	}
 	if opts.RetryAfter == 0 {
 		opts.RetryAfter = 30 * time.Second
+	}
+	if opts.After == nil {
+		opts.After = time.After
 	}
 	if opts.Skew == 0 {
 		opts.Skew = 5 * time.Minute
@@ -159,7 +194,8 @@ func NewCRLStore(opts CRLOptions) *CRLStore {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &CRLStore{opts: opts, sources: map[string]Source{}, lists: map[string]*crlInfo{},
-		errs: map[string]error{}, tried: map[string]time.Time{}}
+		errs: map[string]error{}, tried: map[string]time.Time{}, next: map[string]time.Time{}, failures: map[string]int{},
+		wake: make(chan struct{}, 1)}
 	for _, src := range opts.Sources {
 		s.sources[src.Name()] = src
 	}
@@ -225,15 +261,24 @@ func knownCRLExtension(id asn1.ObjectIdentifier) bool {
 	return false
 }
 
-// Refresh fetches every source now. Sources that fail keep their previous CRL; the joined
-// errors are returned.
+// Refresh fetches every source now, whatever the schedule. Sources that fail keep their
+// previous CRL; the joined errors are returned.
 func (s *CRLStore) Refresh(ctx context.Context) error {
+	return s.refresh(ctx, false)
+}
+
+// refresh fetches every source, or with dueOnly those whose time has come, in name order.
+func (s *CRLStore) refresh(ctx context.Context, dueOnly bool) error {
+	now := s.opts.Now()
 	s.mu.Lock()
 	srcs := make([]Source, 0, len(s.sources))
-	for _, src := range s.sources {
-		srcs = append(srcs, src)
+	for name, src := range s.sources {
+		if !dueOnly || !s.next[name].After(now) {
+			srcs = append(srcs, src)
+		}
 	}
 	s.mu.Unlock()
+	slices.SortFunc(srcs, func(a, b Source) int { return strings.Compare(a.Name(), b.Name()) })
 	var errs []error
 	for _, src := range srcs {
 		if err := s.fetch(ctx, src); err != nil {
@@ -244,33 +289,88 @@ func (s *CRLStore) Refresh(ctx context.Context) error {
 }
 
 func (s *CRLStore) fetch(ctx context.Context, src Source) error {
+	name := src.Name()
 	s.mu.Lock()
-	s.tried[src.Name()] = s.opts.Now()
+	s.tried[name] = s.opts.Now()
 	s.mu.Unlock()
 	b, err := src.Fetch(ctx)
 	if err == nil {
-		err = s.Add(src.Name(), b)
+		err = s.Add(name, b)
 	}
+	s.mu.Lock()
 	if err != nil {
-		s.mu.Lock()
-		s.errs[src.Name()] = err
-		s.mu.Unlock()
-		s.opts.Logger.WarnContext(ctx, "CRL refresh failed", "source", src.Name(), "err", err)
-		return fmt.Errorf("refresh %s: %w", src.Name(), err)
+		s.errs[name] = err
+	}
+	s.scheduleLocked(src, err == nil)
+	s.mu.Unlock()
+	if err != nil {
+		s.opts.Logger.WarnContext(ctx, "CRL refresh failed", "source", name, "err", err)
+		return fmt.Errorf("refresh %s: %w", name, err)
 	}
 	return nil
 }
 
-// Run refreshes every source each Options.Refresh until ctx is done.
+// scheduleLocked sets when src is due again after a fetch that succeeded or not (see
+// CRLOptions.Refresh). The caller holds s.mu.
+func (s *CRLStore) scheduleLocked(src Source, ok bool) {
+	name, now := src.Name(), s.opts.Now()
+	period := s.opts.Refresh
+	if p, isP := src.(Periodic); isP && p.RefreshEvery() > 0 {
+		period = p.RefreshEvery()
+	}
+	retry := min(s.opts.RetryAfter, period)
+	if !ok {
+		s.failures[name]++
+		backoff, limit := retry, min(s.opts.MaxBackoff, period)
+		for i := 1; i < s.failures[name] && backoff < limit; i++ {
+			backoff *= 2
+		}
+		s.next[name] = now.Add(min(backoff, limit))
+		return
+	}
+	s.failures[name] = 0
+	next := now.Add(period)
+	if info := s.lists[name]; info != nil && !info.list.NextUpdate.IsZero() {
+		// Near its nextUpdate: fetch again before it; a publisher still serving a CRL that
+		// close to (or past) its end is asked again after retry.
+		early := info.list.NextUpdate.Add(-s.opts.Margin)
+		if floor := now.Add(retry); early.Before(floor) {
+			early = floor
+		}
+		if early.Before(next) {
+			next = early
+		}
+	}
+	s.next[name] = next
+}
+
+// nextDue is the earliest time a source is due; ok is false without sources.
+func (s *CRLStore) nextDue() (next time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name := range s.sources {
+		if t := s.next[name]; !ok || t.Before(next) {
+			next, ok = t, true
+		}
+	}
+	return next, ok
+}
+
+// Run keeps the CRLs current until ctx is done: it fetches each source when it is due (see
+// CRLOptions.Refresh), then sleeps until the next one is, or until a certificate's CDP adds a
+// source. Sources never fetched are due at once.
 func (s *CRLStore) Run(ctx context.Context) {
-	t := time.NewTicker(s.opts.Refresh)
-	defer t.Stop()
 	for {
+		_ = s.refresh(ctx, true) // failures are logged and retried on their own schedule
+		var timer <-chan time.Time
+		if next, ok := s.nextDue(); ok {
+			timer = s.opts.After(max(next.Sub(s.opts.Now()), 0))
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			_ = s.Refresh(ctx)
+		case <-s.wake:
+		case <-timer:
 		}
 	}
 }
@@ -284,8 +384,9 @@ type SourceHealth struct {
 	ThisUpdate time.Time
 	NextUpdate time.Time
 	Entries    int
-	Current    bool   // nextUpdate is in the future
-	LastError  string // of the most recent fetch, if it failed
+	Current    bool      // nextUpdate is in the future
+	LastError  string    // of the most recent fetch, if it failed
+	NextFetch  time.Time // when Run fetches the source again (zero: at once)
 }
 
 // Health lists every source with what is held from it.
@@ -304,6 +405,7 @@ func (s *CRLStore) Health() []SourceHealth {
 		if err := s.errs[name]; err != nil {
 			h.LastError = err.Error()
 		}
+		h.NextFetch = s.next[name]
 		out = append(out, h)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
@@ -463,6 +565,9 @@ func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate, full *c
 			s.sources[u] = src
 		}
 		s.mu.Unlock()
+		if !known {
+			defer s.wakeRun() // once fetched (and scheduled), below
+		}
 		if tried && s.opts.Now().Sub(last) < s.opts.RetryAfter {
 			continue
 		}
@@ -471,6 +576,14 @@ func (s *CRLStore) fetchCDP(ctx context.Context, cert *x509.Certificate, full *c
 		}
 	}
 	return added
+}
+
+// wakeRun tells a running Run to reread the schedule.
+func (s *CRLStore) wakeRun() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // freshestURLs reads a FreshestCRL (delta CRL distribution point) extension of a certificate or CRL.

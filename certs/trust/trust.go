@@ -37,13 +37,16 @@ type Config struct {
 	OCSP     bool
 	OCSPURLs []string
 
-	TestIdentities bool          // accept НУЦ-style test ИИН/БИН
-	Refresh        time.Duration // CRL refresh period (default 1h)
-	CacheTTL       time.Duration // verdict cache (see validate.Options)
-	HTTPTimeout    time.Duration // CRL and OCSP requests (default 10 s)
-	Verifier       certs.SignatureVerifier
-	Now            func() time.Time
-	Logger         *slog.Logger
+	TestIdentities bool // accept НУЦ-style test ИИН/БИН
+	// Refresh is the longest time between two fetches of a CRL source (default 1h; a source
+	// implementing revocation.Periodic sets its own); Run fetches a source earlier when its CRL
+	// nears nextUpdate, and retries failures with backoff (see revocation.CRLOptions).
+	Refresh     time.Duration
+	CacheTTL    time.Duration // verdict cache (see validate.Options)
+	HTTPTimeout time.Duration // CRL and OCSP requests (default 10 s)
+	Verifier    certs.SignatureVerifier
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Trust is an assembled validator with the CRL store behind it.
@@ -113,5 +116,6 @@ func Build(ctx context.Context, cfg Config) (*Trust, error) {
 // ErrNoAnchors is wrapped when a configuration names no trust anchor.
 var ErrNoAnchors = errors.New("no trust anchor configured")
 
-// Run refreshes the CRLs on schedule until ctx is done.
+// Run keeps the CRLs current until ctx is done, fetching each source when it is due
+// (revocation.CRLStore.Run). Build has fetched every source once already.
 func (t *Trust) Run(ctx context.Context) { t.CRLs.Run(ctx) }

@@ -9,8 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"fmt"
+	"io"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,19 +409,83 @@ func TestRealGOSTChains(t *testing.T) {
 	}
 }
 
-// OCSP first, CRL as fallback, through the validator.
+// OCSP first, CRL as fallback, through the validator: each certificate's status says which
+// source answered.
 func TestValidateWithOCSPAndFallback(t *testing.T) {
 	w := newWorld(t, -1)
-	c := w.issue(t, ca.IssueRequest{})
-	ocspDown := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{"http://127.0.0.1:1/ocsp"}, Now: w.clock.Now})
-	v, err := validate.New(validate.Options{Anchors: []*x509.Certificate{w.ca.Root()}, Intermediates: []*x509.Certificate{w.ca.Issuing()},
-		Revocation: revocation.Fallback{ocspDown, w.crls}, Now: w.clock.Now})
-	if err != nil {
+	good := w.issue(t, ca.IssueRequest{})
+	revoked := w.issue(t, ca.IssueRequest{})
+	if err := w.ca.Revoke(ctx, revoked.SerialNumber, ca.ReasonSuperseded, t0.Add(-30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	w.refresh(t)
-	verdict, err := v.Validate(ctx, validate.Request{Cert: c, Usage: validate.UsageSign})
-	if err != nil || verdict.Revocation[0].Source == "" {
-		t.Fatalf("fallback to CRL: %v", err)
+	// The test НУЦ's delegated responder on loopback; it answers for the issuing CA only, so the
+	// issuing CA's own status (asked of the same URL) falls back to the root's CRL.
+	responder := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		der, _ := io.ReadAll(r.Body)
+		rw.Header().Set("Content-Type", "application/ocsp-response")
+		rw.Write(w.ca.OCSP(r.Context(), der))
+	}))
+	t.Cleanup(responder.Close)
+	full, delta, root := crlNumbers(t, w)
+	ocspUp := "ocsp " + responder.URL + "/ocsp (signed by " + w.ca.Responder().Subject.CommonName + ")"
+	viaCRL := fmt.Sprintf("crl %s #%d + delta %s #%d", ca.CRLFull, full, ca.CRLDelta, delta)
+	viaRootCRL := fmt.Sprintf("crl %s #%d", ca.CRLRoot, root)
+	for _, tt := range []struct {
+		name       string
+		url        string
+		cert       *x509.Certificate
+		wantSource []string // of the leaf, then of the issuing CA
+		wantCode   validate.Code
+	}{
+		{"responder up, good", responder.URL + "/ocsp", good, []string{ocspUp, viaRootCRL}, ""},
+		{"responder down, good", "http://127.0.0.1:1/ocsp", good, []string{viaCRL, viaRootCRL}, ""},
+		{"responder up, revoked", responder.URL + "/ocsp", revoked, []string{ocspUp}, validate.CodeRevoked},
+		{"responder down, revoked", "http://127.0.0.1:1/ocsp", revoked, []string{viaCRL}, validate.CodeRevoked},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checker := revocation.NewOCSPChecker(revocation.OCSPOptions{URLs: []string{tt.url}, Now: w.clock.Now})
+			v, err := validate.New(validate.Options{Anchors: []*x509.Certificate{w.ca.Root()}, Intermediates: []*x509.Certificate{w.ca.Issuing()},
+				Revocation: revocation.Fallback{checker, w.crls}, Now: w.clock.Now, CacheTTL: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			verdict, err := v.Validate(ctx, validate.Request{Cert: tt.cert, Usage: validate.UsageSign})
+			if tt.wantCode != "" {
+				if validate.CodeOf(err) != tt.wantCode || !strings.Contains(err.Error(), "according to "+tt.wantSource[0]) {
+					t.Fatalf("got %v, want %s according to %q", err, tt.wantCode, tt.wantSource[0])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, st := range verdict.Revocation {
+				got = append(got, st.Source)
+			}
+			if !slices.Equal(got, tt.wantSource) {
+				t.Errorf("sources\n got %q\nwant %q", got, tt.wantSource)
+			}
+		})
 	}
+}
+
+// crlNumbers are the numbers of the full, delta and root CRLs the world's store holds.
+func crlNumbers(t *testing.T, w *world) (full, delta, root int64) {
+	t.Helper()
+	for _, h := range w.crls.Health() {
+		switch h.Source {
+		case string(ca.CRLFull):
+			full = h.Number
+		case string(ca.CRLDelta):
+			delta = h.Number
+		case string(ca.CRLRoot):
+			root = h.Number
+		}
+	}
+	if full == 0 || delta == 0 || root == 0 {
+		t.Fatalf("CRLs not held: %+v", w.crls.Health())
+	}
+	return full, delta, root
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +40,7 @@ func TestPKIWorkflow(t *testing.T) {
 	if code, out2, _ := shep(t, "pki", "init", "--data", data); code != 0 || out2 != out1 {
 		t.Fatalf("init is not idempotent:\n%s\n%s", out1, out2)
 	}
+	checkPKIModes(t, filepath.Join(data, "pki"))
 	prefix := filepath.Join(dir, "ivan")
 	code, out, errs := shep(t, "pki", "issue", "--data", data, "--kind", "individual", "--iin", "931002451325",
 		"--name", "ИВАНОВ ИВАН ИВАНОВИЧ", "--out", prefix)
@@ -100,8 +102,26 @@ func TestPKIWorkflow(t *testing.T) {
 	if err != nil || len(l.RevokedCertificateEntries) != 1 || l.RevokedCertificateEntries[0].SerialNumber.Cmp(cert.SerialNumber) != 0 {
 		t.Fatalf("CRL: %v %+v", err, l)
 	}
-	if code, _, errs := shep(t, "pki", "crl", "--data", data, "--delta", "--out", filepath.Join(dir, "delta.crl")); code != 0 {
+	deltaPath := filepath.Join(dir, "delta.crl")
+	if code, _, errs := shep(t, "pki", "crl", "--data", data, "--delta", "--out", deltaPath); code != 0 {
 		t.Fatalf("delta crl: %s", errs)
+	}
+	// The delta: on the full CRL just issued (critical delta indicator = its number), numbered
+	// after it, listing the revocation made since that full CRL's base (here the same one).
+	der, _ = os.ReadFile(deltaPath)
+	d, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base, critical, ok := deltaBase(d); !ok || !critical || base.Cmp(l.Number) != 0 {
+		t.Errorf("delta indicator: base %v critical %v present %v, want base %v (the full CRL's number), critical", base, critical, ok, l.Number)
+	}
+	if d.Number.Cmp(l.Number) <= 0 || d.Issuer.String() != l.Issuer.String() {
+		t.Errorf("delta CRL #%v of %s after full CRL #%v of %s", d.Number, d.Issuer, l.Number, l.Issuer)
+	}
+	if len(d.RevokedCertificateEntries) != 0 {
+		// the full CRL issued after the revocation already lists it: the delta on it has nothing new
+		t.Errorf("delta on a full CRL that lists every revocation has %d entries", len(d.RevokedCertificateEntries))
 	}
 	code, out, _ = shep(t, "pki", "list", "--data", data)
 	if code != 0 || !strings.Contains(out, "revoked") || !strings.Contains(out, "expired") || strings.Count(out, "\n") != 4 {
@@ -116,11 +136,17 @@ func TestPKIWorkflow(t *testing.T) {
 // cert show on real НУЦ certificates, GOST included.
 func TestCertShowReal(t *testing.T) {
 	for _, tt := range []struct {
-		file string
-		want map[string]any
+		file  string
+		want  map[string]any
+		roles []string // the role names of the JSON output
+		lines []string // the Role lines of the text output, in order
 	}{
-		{"ceo_valid_sign_2004_gost.cer", map[string]any{"iin": "123456789011", "bin": "123456789021", "iin_test": true, "gost": true, "key_class": "SIGN", "kind": "head"}},
-		{"individual_valid_sign_2004_rsa_auth.cer", map[string]any{"iin": "123456789011", "gost": false, "key_class": "AUTH", "kind": "individual", "surname": "ТЕСТОВ", "patronymic": "ТЕСТОВИЧ"}},
+		{"ceo_valid_sign_2004_gost.cer", map[string]any{"iin": "123456789011", "bin": "123456789021", "iin_test": true, "gost": true, "key_class": "SIGN", "kind": "head"},
+			[]string{"ORGANIZATION", "CEO"},
+			[]string{"Role:         1.2.398.3.3.4.1.2 ORGANIZATION — Юридическое лицо",
+				"Role:         1.2.398.3.3.4.1.2.1 CEO — Первый руководитель юридического лица, имеющий право подписи"}},
+		{"individual_valid_sign_2004_rsa_auth.cer", map[string]any{"iin": "123456789011", "gost": false, "key_class": "AUTH", "kind": "individual", "surname": "ТЕСТОВ", "patronymic": "ТЕСТОВИЧ"},
+			[]string{"INDIVIDUAL"}, []string{"Role:         1.2.398.3.3.4.1.1 INDIVIDUAL — Физическое лицо"}},
 	} {
 		code, out, errs := shep(t, "cert", "show", "--json", filepath.Join(fixtures.Dir(t), tt.file))
 		if code != 0 {
@@ -134,6 +160,20 @@ func TestCertShowReal(t *testing.T) {
 			if got[k] != v {
 				t.Errorf("%s: %s = %v, want %v", tt.file, k, got[k], v)
 			}
+		}
+		var roles struct{ Roles []string }
+		if err := json.Unmarshal([]byte(out), &roles); err != nil || !slices.Equal(roles.Roles, tt.roles) {
+			t.Errorf("%s: roles %q, want %q (%v)", tt.file, roles.Roles, tt.roles, err)
+		}
+		code, out, _ = shep(t, "cert", "show", filepath.Join(fixtures.Dir(t), tt.file))
+		var roleLines []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "Role:") {
+				roleLines = append(roleLines, l)
+			}
+		}
+		if code != 0 || !slices.Equal(roleLines, tt.lines) {
+			t.Errorf("%s: cert show role lines\n got %q\nwant %q", tt.file, roleLines, tt.lines)
 		}
 	}
 	code, out, _ := shep(t, "cert", "show", filepath.Join(fixtures.Dir(t), "ceo_valid_sign_2004_gost.cer"))

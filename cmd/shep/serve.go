@@ -160,12 +160,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer mlog.Close()
 
 	// Trust: the test НУЦ's RSA and GOST hierarchies (their CRLs read in process), plus whatever
-	// was configured.
+	// was configured. The test НУЦ's CRLs are asked for every minute (cheap, in process: a
+	// revocation made with `shep pki revoke` reaches the validator within a minute); other sources
+	// are fetched when due: near their CRL's nextUpdate, at the latest every hour, with backoff
+	// after a failure (revocation.CRLOptions).
 	tcfg := trust.Config{AnchorFiles: c.TrustCA, CRLs: c.CRL, Anchors: authority.Anchors(),
 		Intermediates: authority.Intermediates(), TestIdentities: c.TestIdentities, Logger: log.With("component", "trust")}
 	for _, k := range authority.CRLKinds() {
 		tcfg.CRLSources = append(tcfg.CRLSources, revocation.FuncSource{Label: "test НУЦ " + string(k) + " CRL",
-			F: func(ctx context.Context) ([]byte, error) { return authority.CRL(ctx, k) }})
+			F: func(ctx context.Context) ([]byte, error) { return authority.CRL(ctx, k) }, Every: time.Minute})
 	}
 	tr, err := trust.Build(ctx, tcfg)
 	if tr == nil {
@@ -174,7 +177,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		log.Warn("some CRLs could not be loaded: certificates they cover are refused until they are", "err", err)
 	}
-	go refreshLoop(ctx, tr, time.Minute)
+	go tr.Run(ctx)
 
 	adapterSet, err := builtin.Build(ctx, builtin.Options{DB: db, CA: authority, OfficialsDir: filepath.Join(*data, "officials"), OfficialKey: officialKey, Key: identity.Key,
 		Cert: identity.Certificate, Validator: tr.Validator, DayLength: dayLength, Systems: sysCfg, Population: c.Population, Logger: log})
@@ -211,21 +214,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "shep: serving on http://%s (data in %s, test НУЦ at %s, SyncChannel at http://%s/bip-sync-wss-gost/)\n",
 		addr, *data, authority.BaseURL(), addr)
 	return srv.Serve(ctx, l)
-}
-
-// refreshLoop keeps the CRLs current: the test НУЦ's every minute (cheap, in process), others on
-// the same tick (their sources are fetched only when due by their own schedule).
-func refreshLoop(ctx context.Context, tr *trust.Trust, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = tr.CRLs.Refresh(ctx)
-		}
-	}
 }
 
 // fill completes c from the environment, then the file, then defaults; flags already set win.
