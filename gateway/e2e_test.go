@@ -228,20 +228,34 @@ func (w *world) application(service, channel, applicant string, extra string, si
 }
 
 type answer struct {
-	status int
-	body   []byte
-	code   string // errorCode, or the status code of a success
-	data   *etree.Element
-	soap12 bool
+	status  int
+	body    []byte
+	code    string // errorCode, or the status code of a success
+	data    *etree.Element
+	soap12  bool
+	session string                 // sessionId, of the response or of the fault's ErrorInfo
+	fault   *syncchannel.ErrorInfo // the fault's ErrorInfo (subError in Sub)
 }
 
 func (w *world) post(body []byte, contentType string) answer {
 	w.t.Helper()
-	resp, err := http.Post(w.url, contentType, bytes.NewReader(body))
+	return w.postTo(w.url, body, contentType)
+}
+
+// postTo posts to url and reads the answer (see read).
+func (w *world) postTo(url string, body []byte, contentType string) answer {
+	w.t.Helper()
+	resp, err := http.Post(url, contentType, bytes.NewReader(body))
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	return w.read(resp)
+}
+
+// read reads an answer of the gateway, checking its signature and signer.
+func (w *world) read(resp *http.Response) answer {
+	w.t.Helper()
 	b, _ := io.ReadAll(resp.Body)
 	a := answer{status: resp.StatusCode, body: b}
 	// Every answer, success or fault, is WS-Security-signed by the gateway's certificate.
@@ -261,14 +275,14 @@ func (w *world) post(body []byte, contentType string) answer {
 		if !syncchannel.ValidSessionID(info.SessionID) || info.Message == "" {
 			w.t.Errorf("fault without session or message: %+v", info)
 		}
-		a.code = info.Code
+		a.code, a.session, a.fault = info.Code, info.SessionID, info
 		return a
 	}
 	r, err := syncchannel.ParseResponse(v.Element)
 	if err != nil {
 		w.t.Fatalf("response: %v\n%s", err, b)
 	}
-	a.code, a.data = r.Info.Status.Code, r.Data
+	a.code, a.data, a.session = r.Info.Status.Code, r.Data, r.Info.SessionID
 	return a
 }
 

@@ -7,10 +7,10 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
-	"github.com/shep-kz/shep/internal/ids"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +28,7 @@ import (
 	"github.com/shep-kz/shep/gateway/msglog"
 	"github.com/shep-kz/shep/gateway/participants"
 	"github.com/shep-kz/shep/gateway/syncchannel"
+	"github.com/shep-kz/shep/internal/ids"
 	"github.com/shep-kz/shep/signing"
 	"github.com/shep-kz/shep/signing/c14n"
 )
@@ -95,9 +96,11 @@ type exchange struct {
 	start  time.Time
 }
 
+// step runs and records one step. A panic in f fails the step with INTERNAL_ERROR (its stack goes
+// to the log): the exchange is answered and logged like any other refusal.
 func (x *exchange) step(name string, f func() error) error {
 	t0 := time.Now()
-	err := f()
+	err := x.guard(name, f)
 	s := msglog.Step{Name: name, Outcome: "ok", Duration: time.Since(t0)}
 	if err != nil {
 		fe := faults.From(err)
@@ -108,40 +111,72 @@ func (x *exchange) step(name string, f func() error) error {
 	return err
 }
 
+// guard runs f, turning a panic into an INTERNAL_ERROR refusal.
+func (x *exchange) guard(name string, f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			x.p.Logger.Error("panic in SendMessage", "session_id", x.rec.SessionID, "message_id", x.rec.MessageID, "step", name,
+				"panic", v, "stack", string(debug.Stack()))
+			err = faults.New(faults.InternalError, "panic in step %s: %v", name, v)
+		}
+	}()
+	return f()
+}
+
+// newExchange starts the exchange of one request body.
+func (p *Pipeline) newExchange(body []byte, contentType string) *exchange {
+	return &exchange{p: p, start: time.Now(), soap12: strings.HasPrefix(contentType, "application/soap+xml"), rec: newRecord(p, body)}
+}
+
 // Process handles one SendMessage request body and returns the HTTP status and response body.
 func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string) (int, []byte) {
-	x := &exchange{p: p, start: time.Now(), soap12: strings.HasPrefix(contentType, "application/soap+xml"), rec: newRecord(p, body)}
+	x := p.newExchange(body, contentType)
 	defer func() {
 		if x.release != nil {
 			x.release()
 		}
 	}()
-	log := p.Logger.With("session_id", x.rec.SessionID)
 	resp, err := x.run(ctx, body)
 	if x.replay != nil {
-		log.InfoContext(ctx, "replayed", "sender", x.rec.Sender, "message_id", x.rec.MessageID)
+		p.Logger.InfoContext(ctx, "replayed", "session_id", x.rec.SessionID, "sender", x.rec.Sender, "message_id", x.rec.MessageID)
 		p.Metrics.requests.Inc(x.rec.ServiceID, "replay")
 		return x.rec.HTTPStatus, x.replay
 	}
+	return x.finish(ctx, resp, err)
+}
+
+// refuseUnread answers a request whose body the pipeline never got to parse (over the size limit,
+// or unreadable) with fe: the refusal is logged like any other, anonymously under its session
+// (the messageId is the sessionId), with what was read and step, which names the failure, before
+// it is sent.
+func (p *Pipeline) refuseUnread(ctx context.Context, body []byte, contentType string, step msglog.Step, fe *faults.Error) (int, []byte) {
+	x := p.newExchange(body, contentType)
+	step.Outcome = string(fe.Code)
+	x.rec.Steps = append(x.rec.Steps, step)
+	return x.finish(ctx, nil, fe)
+}
+
+// finish turns the outcome of an exchange (resp, or the refusal err) into the answer, logs the
+// exchange durably and returns the answer.
+func (x *exchange) finish(ctx context.Context, resp []byte, err error) (int, []byte) {
+	p := x.p
 	status := http.StatusOK
+	var fe *faults.Error
 	if err != nil {
-		fe := faults.From(err)
-		if fe.Code == faults.InternalError {
-			log.ErrorContext(ctx, "internal error", "err", err)
-		}
+		fe = faults.From(err)
 		x.rec.Status = string(fe.Code)
 		status = fe.HTTPStatus(x.soap12)
 		resp = x.fault(fe)
 		p.Metrics.refusals.Inc(string(fe.Code))
+		if transient[fe.Code] {
+			x.keyed = false
+		}
 	} else {
 		x.rec.Status = syncchannel.StatusSuccess
 	}
 	x.rec.HTTPStatus = status
 	x.rec.Responded = p.Now()
 	x.rec.Response = resp
-	if err != nil && transient[faults.From(err).Code] {
-		x.keyed = false
-	}
 	if !x.keyed {
 		// Not attributable (refused before the sender's signature verified) or not final: logged
 		// under its session, with the messageId it claimed, so that it is found but takes nothing.
@@ -149,6 +184,10 @@ func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string)
 		if x.rec.MessageID == "" || len(x.rec.MessageID) > 1024 {
 			x.rec.MessageID = x.rec.SessionID
 		}
+	}
+	log := p.Logger.With("session_id", x.rec.SessionID, "message_id", x.rec.MessageID)
+	if fe != nil && fe.Code == faults.InternalError {
+		log.ErrorContext(ctx, "internal error", "err", err)
 	}
 	// Durable before it is sent: a response the client receives is always in the log.
 	t0 := time.Now()
@@ -161,8 +200,8 @@ func (p *Pipeline) Process(ctx context.Context, body []byte, contentType string)
 	p.Metrics.step.Observe(time.Since(t0), "store")
 	p.Metrics.requests.Inc(x.rec.ServiceID, x.rec.Status)
 	p.Metrics.latency.Observe(time.Since(x.start), x.rec.ServiceID)
-	log.InfoContext(ctx, "SendMessage", "sender", x.rec.Sender, "message_id", x.rec.MessageID, "service", x.rec.ServiceID,
-		"status", x.rec.Status, "took", time.Since(x.start))
+	log.InfoContext(ctx, "SendMessage", "sender", x.rec.Sender, "service", x.rec.ServiceID,
+		"status", x.rec.Status, "http_status", status, "took", time.Since(x.start))
 	return status, resp
 }
 
@@ -299,6 +338,8 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		if err := x.applicationSteps(ctx, sender, svc, areq); err != nil {
 			return nil, err
 		}
+	} else if err := x.documentSignatures(ctx, areq); err != nil {
+		return nil, err
 	}
 	var adapter adapters.Adapter
 	if err := x.step("route", func() (err error) {
@@ -398,11 +439,7 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 		if !application.Is(doc.Root()) {
 			return faults.New(faults.ApplicationInvalid, "the %s channel needs an application document ({%s}application)", sender.Channel, application.Namespace)
 		}
-		v, err := signing.VerifyEnvelopedDocument(doc, signing.Options{Limits: p.Limits, Certs: p.Certs})
-		if err != nil {
-			return err
-		}
-		verdict, err := p.Validator.Validate(ctx, validate.Request{Cert: v.Certificate, Extra: v.Extra, Usage: validate.UsageSign})
+		v, verdict, err := x.verifyDocument(ctx, doc)
 		if err != nil {
 			return err
 		}
@@ -481,6 +518,130 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 		}
 		return nil
 	})
+}
+
+// verifyDocument verifies the enveloped signature of a business document and its signer's
+// certificate (chain, validity, SIGN key, revocation).
+func (x *exchange) verifyDocument(ctx context.Context, doc *etree.Document) (*signing.Verified, *validate.Verdict, error) {
+	v, err := signing.VerifyEnvelopedDocument(doc, signing.Options{Limits: x.p.Limits, Certs: x.p.Certs})
+	if err != nil {
+		return nil, nil, err
+	}
+	verdict, err := x.p.Validator.Validate(ctx, validate.Request{Cert: v.Certificate, Extra: v.Extra, Usage: validate.UsageSign})
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, verdict, nil
+}
+
+// documentSignatures checks, where no application document is read (the system channel, and
+// queries), the business documents data carries signed: each document's signature and its
+// signer's certificate are verified as an application's are, and any failure refuses the
+// message with the same codes. The channel's ИИН rules do not apply. Data that carries no
+// signature is passed on as it is; when it carries one signed document, the adapter gets it as
+// Document and its signer as Signer.
+func (x *exchange) documentSignatures(ctx context.Context, areq *adapters.Request) error {
+	docs, err := signedDocuments(areq.Data, x.p.Limits)
+	if err == nil && len(docs) == 0 {
+		return nil
+	}
+	return x.step("document", func() error {
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			_, verdict, err := x.verifyDocument(ctx, d.doc)
+			if err != nil {
+				return err
+			}
+			if len(docs) == 1 {
+				areq.Document, areq.Signer = d.raw, verdict.Identity
+			}
+		}
+		return nil
+	})
+}
+
+// signedDocument is a business document found signed in data, read on its own.
+type signedDocument struct {
+	raw []byte
+	doc *etree.Document
+}
+
+// signedDocuments finds the documents in data that carry an XML-DSig signature. A document sent
+// as text (an escaped document, xs:string) that names the XML-DSig namespace is read whole: if it
+// is not well-formed it is refused (fail closed), and if it holds a ds:Signature it is returned. In
+// typed data, every element holding a ds:Signature is a signed document (its signature is
+// enveloped), returned as the inclusive canonical form of that element, which carries the
+// namespaces in scope (as signing.ParseEmbedded reads a document sent as XML); one nested in
+// another is part of the outer one, whose check then sees both signatures (and refuses them as
+// several). Data without a signature gives none.
+func signedDocuments(data *etree.Element, lim signing.Limits) ([]signedDocument, error) {
+	if data == nil {
+		return nil, nil
+	}
+	if len(data.ChildElements()) == 0 {
+		raw, _, err := signing.ParseEmbedded(data)
+		if err != nil || !bytes.Contains(raw, []byte(signing.NSDSig)) || !bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n\ufeff"), []byte("<")) {
+			return nil, nil // empty, or text that is no signed document
+		}
+		doc, err := signing.Parse(raw, lim)
+		if err != nil {
+			return nil, faults.Wrap(faults.RequestMalformed, err, "the document in requestData/data is not well-formed")
+		}
+		if !hasSignature(doc.Root()) {
+			return nil, nil
+		}
+		return []signedDocument{{raw: raw, doc: doc}}, nil
+	}
+	var parents []*etree.Element
+	var walk func(e *etree.Element)
+	walk = func(e *etree.Element) {
+		for _, k := range e.ChildElements() {
+			if k.Tag == "Signature" && k.NamespaceURI() == signing.NSDSig {
+				if !slices.Contains(parents, e) {
+					parents = append(parents, e)
+				}
+				continue // a signature's own content is not a document
+			}
+			walk(k)
+		}
+	}
+	walk(data)
+	var out []signedDocument
+	for _, e := range parents {
+		if slices.ContainsFunc(parents, func(outer *etree.Element) bool { return within(e, outer) }) {
+			continue
+		}
+		raw, err := c14n.Canonicalize(e, c14n.Options{Method: c14n.Method{WithComments: true}, MaxBytes: lim.MaxBytes})
+		if err != nil {
+			return nil, faults.Wrap(faults.RequestMalformed, err, "the signed document <%s> in requestData/data", e.FullTag())
+		}
+		doc, err := signing.Parse(raw, lim)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, signedDocument{raw: raw, doc: doc})
+	}
+	return out, nil
+}
+
+// hasSignature reports whether e or an element inside it is a ds:Signature.
+func hasSignature(e *etree.Element) bool {
+	if e.Tag == "Signature" && e.NamespaceURI() == signing.NSDSig {
+		return true
+	}
+	return slices.ContainsFunc(e.ChildElements(), hasSignature)
+}
+
+// within reports whether e is inside outer.
+func within(e, outer *etree.Element) bool {
+	for p := e.Parent(); p != nil; p = p.Parent() {
+		if p == outer {
+			return true
+		}
+	}
+	return false
 }
 
 // businessDocument returns the document carried in data: escaped text (xs:string) or the one
@@ -583,12 +744,13 @@ func newRecord(p *Pipeline, body []byte) *msglog.Record {
 	return &msglog.Record{SessionID: ids.Session(), Received: p.Now(), Request: body}
 }
 
-// readBody reads at most limit bytes of a request body.
-func readBody(r io.Reader, limit int) ([]byte, bool, error) {
+// readBody reads at most limit+1 bytes of a request body (more than limit: tooLarge). On a read
+// error it returns what was read before it.
+func readBody(r io.Reader, limit int) (body []byte, tooLarge bool, err error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return nil, false, err
+		return buf.Bytes(), false, err
 	}
 	return buf.Bytes(), n > int64(limit), nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -148,6 +149,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	checks := map[string]string{}
+	var stale, why []string // the sources of the CRLs that are not current, and why
 	ok := true
 	if err := s.opts.Store.Ping(); err != nil {
 		checks["store"], ok = err.Error(), false
@@ -167,18 +169,34 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.opts.CRLs != nil {
-		checks["crls"] = "ok"
+		// Every CRL that is not current is named, each with its nextUpdate and last fetch error.
 		for _, h := range s.opts.CRLs.Health() {
-			if !h.Current {
-				checks["crls"], ok = fmt.Sprintf("%s is not current (nextUpdate %s) %s", h.Source, h.NextUpdate.Format(time.RFC3339), h.LastError), false
+			if h.Current {
+				continue
 			}
+			state := "never loaded"
+			if !h.NextUpdate.IsZero() {
+				state = "nextUpdate " + h.NextUpdate.Format(time.RFC3339)
+			}
+			if h.LastError != "" {
+				state += "; last fetch: " + h.LastError
+			}
+			stale, why = append(stale, h.Source), append(why, fmt.Sprintf("%s is not current (%s)", h.Source, state))
+		}
+		checks["crls"] = "ok"
+		if len(stale) > 0 {
+			checks["crls"], ok = strings.Join(why, "; "), false
 		}
 	}
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusServiceUnavailable
 	}
-	jsonhttp.Write(w, status, map[string]any{"ready": ok, "checks": checks})
+	out := map[string]any{"ready": ok, "checks": checks}
+	if len(stale) > 0 {
+		out["stale_crls"] = stale
+	}
+	jsonhttp.Write(w, status, out)
 }
 
 type statusRecorder struct {

@@ -1,33 +1,39 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/shep-kz/shep/gateway/application"
 	"github.com/shep-kz/shep/gateway/faults"
+	"github.com/shep-kz/shep/gateway/msglog"
 	"github.com/shep-kz/shep/gateway/wsdl"
+	"github.com/shep-kz/shep/internal/ids"
 	"github.com/shep-kz/shep/internal/jsonhttp"
 )
 
-// sendMessage is the SyncChannel endpoint.
+// sendMessage is the SyncChannel endpoint. Every answer, the refusal of a body that cannot be
+// read or is over the limit included, is logged before it is sent.
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	ct := r.Header.Get("Content-Type")
+	t0 := time.Now()
 	body, tooLarge, err := readBody(r.Body, s.opts.MaxBody)
+	read := msglog.Step{Name: "read", Duration: time.Since(t0)}
 	p := s.opts.Pipeline
 	var status int
 	var out []byte
 	switch {
 	case err != nil:
-		x := &exchange{p: p, rec: newRecord(p, nil), soap12: strings.HasPrefix(ct, "application/soap+xml")}
 		fe := faults.Wrap(faults.RequestMalformed, err, "reading the request")
-		status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+		read.Detail = fmt.Sprintf("the body could not be read after %d bytes (logged): %v", len(body), err)
+		status, out = p.refuseUnread(r.Context(), body, ct, read, fe)
 	case tooLarge:
-		x := &exchange{p: p, rec: newRecord(p, nil), soap12: strings.HasPrefix(ct, "application/soap+xml")}
 		fe := faults.New(faults.RequestTooLarge, "the body exceeds %d bytes", s.opts.MaxBody)
-		p.Metrics.refusals.Inc(string(fe.Code))
-		status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+		read.Detail = fmt.Sprintf("the body exceeds %d bytes: truncated, only its first %d bytes are logged", s.opts.MaxBody, s.opts.MaxBody)
+		status, out = p.refuseUnread(r.Context(), body[:s.opts.MaxBody], ct, read, fe)
 	default:
 		status, out = s.process(r, body, ct)
 	}
@@ -40,20 +46,33 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	w.Write(out)
 }
 
-// process runs the pipeline; a panic becomes a signed INTERNAL_ERROR fault, never a dropped
-// connection or a bare 500.
+// process runs the pipeline. A panic in a step is the pipeline's own INTERNAL_ERROR refusal; one
+// outside the steps ends here and becomes a signed INTERNAL_ERROR fault too, logged anonymously
+// when the log can take it: never a dropped connection or a bare 500.
 func (s *Server) process(r *http.Request, body []byte, ct string) (status int, out []byte) {
 	p := s.opts.Pipeline
 	defer func() {
 		if v := recover(); v != nil {
 			s.opts.Logger.ErrorContext(r.Context(), "panic in SendMessage", "panic", v, "stack", string(debug.Stack()))
-			x := &exchange{p: p, rec: newRecord(p, body), soap12: strings.HasPrefix(ct, "application/soap+xml")}
 			fe := faults.New(faults.InternalError, "the gateway failed on this message")
-			p.Metrics.refusals.Inc(string(fe.Code))
-			status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+			status, out = s.lastResort(r, body, ct, fe, fmt.Sprintf("panic: %v", v))
 		}
 	}()
 	return p.Process(r.Context(), body, ct)
+}
+
+// lastResort answers after a panic outside the pipeline's steps: logged if that works, and
+// answered with a signed fault whatever happens.
+func (s *Server) lastResort(r *http.Request, body []byte, ct string, fe *faults.Error, detail string) (status int, out []byte) {
+	p := s.opts.Pipeline
+	defer func() {
+		if v := recover(); v != nil {
+			s.opts.Logger.ErrorContext(r.Context(), "cannot log the refusal of a panic", "panic", v)
+			x := &exchange{p: p, rec: &msglog.Record{SessionID: ids.Session()}, soap12: strings.HasPrefix(ct, "application/soap+xml")}
+			status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+		}
+	}()
+	return p.refuseUnread(r.Context(), body, ct, msglog.Step{Name: "panic", Detail: detail}, fe)
 }
 
 // wsdl serves the WSDL at ?wsdl (and ?WSDL); anything else is a coded error.

@@ -45,7 +45,7 @@ func TestExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Channel != application.CON || c.Representative == nil || c.Representative.IIN != "941111350315" ||
-		c.Representative.PowerOfAttorney != "ЕНИС-2026-000123" || c.Operator.IIN != "931002451325" || c.Operator.BIN != "160440007161" {
+		c.Representative.PowerOfAttorney != "ЕНИС-2026-000123" || c.Operator.IIN != "941111350315" || c.Operator.BIN != "160440007161" {
 		t.Fatalf("con: %+v %+v %+v", c, c.Representative, c.Operator)
 	}
 }
