@@ -388,3 +388,42 @@ func TestXMLSec1SignedRequest(t *testing.T) {
 		t.Errorf("tampered copy of the answered message: %q, want SIGNATURE_INVALID", a.code)
 	}
 }
+
+// rsa-sha1 (xmlsec1 signs it; shep never does) is refused as ALGORITHM_NOT_SUPPORTED unless the
+// pipeline allows it (`shep serve --allow-sha1`).
+func TestSHA1OnlyWhenAllowed(t *testing.T) {
+	w := newWorld(t)
+	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
+	dir := t.TempDir()
+	certPath, keyPath := testpki.WriteIssued(t, dir, "client", system)
+	sha1 := strings.NewReplacer("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+		"http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1")
+	sign := func(id string) []byte {
+		t.Helper()
+		tmpl := sha1.Replace(strings.NewReplacer("{{ID}}", id, "{{DATE}}", syncchannel.FormatDateTime(time.Now())).Replace(xmlsec1Template))
+		if !strings.Contains(tmpl, "#rsa-sha1") || !strings.Contains(tmpl, "xmldsig#sha1") {
+			t.Fatal("the template's algorithms were not replaced")
+		}
+		in := testpki.Write(t, dir, id+".tmpl.xml", []byte(tmpl))
+		outPath := filepath.Join(dir, id+".xml")
+		if out, err := xmlsec1(t, append(append([]string{"--sign", "--privkey-pem", keyPath + "," + certPath}, bodyID...), "--output", outPath, in)...); err != nil {
+			t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if a := w.send(sign("sha1-refused")); a.code != "ALGORITHM_NOT_SUPPORTED" {
+		t.Fatalf("rsa-sha1 by default: %q (HTTP %d)", a.code, a.status)
+	}
+	w.pipe.AllowSHA1 = true
+	if a := w.send(sign("sha1-allowed")); a.code != syncchannel.StatusSuccess {
+		t.Fatalf("rsa-sha1 allowed: %q (HTTP %d)\n%.1500s", a.code, a.status, a.body)
+	}
+	tampered := bytes.Replace(sign("sha1-tampered"), []byte("<iin>931002451325</iin>"), []byte("<iin>660427402182</iin>"), 1)
+	if a := w.send(tampered); a.code != "SIGNATURE_INVALID" {
+		t.Fatalf("tampered rsa-sha1 request: %q", a.code)
+	}
+}

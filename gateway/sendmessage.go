@@ -75,9 +75,12 @@ type Pipeline struct {
 	ProviderTimeout time.Duration
 	Limits          signing.Limits
 	Certs           *signing.CertCache
-	Now             func() time.Time
-	Logger          *slog.Logger
-	Metrics         *Metrics
+	// AllowSHA1 accepts rsa-sha1/ecdsa-sha1 signatures and SHA-1 digests (old clients); off, they
+	// are ALGORITHM_NOT_SUPPORTED.
+	AllowSHA1 bool
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Metrics   *Metrics
 }
 
 // outcome of one request.
@@ -264,7 +267,7 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	var verified *signing.Verified
 	if err := x.step("signature", func() (err error) {
-		verified, err = signing.VerifyWSSEDocument(doc, signing.Options{Limits: p.Limits, Certs: p.Certs})
+		verified, err = signing.VerifyWSSEDocument(doc, signing.Options{Limits: p.Limits, Certs: p.Certs, AllowSHA1: p.AllowSHA1})
 		if err != nil {
 			return err
 		}
@@ -523,7 +526,7 @@ func (x *exchange) applicationSteps(ctx context.Context, sender *participants.Se
 // verifyDocument verifies the enveloped signature of a business document and its signer's
 // certificate (chain, validity, SIGN key, revocation).
 func (x *exchange) verifyDocument(ctx context.Context, doc *etree.Document) (*signing.Verified, *validate.Verdict, error) {
-	v, err := signing.VerifyEnvelopedDocument(doc, signing.Options{Limits: x.p.Limits, Certs: x.p.Certs})
+	v, err := signing.VerifyEnvelopedDocument(doc, signing.Options{Limits: x.p.Limits, Certs: x.p.Certs, AllowSHA1: x.p.AllowSHA1})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,6 +37,7 @@ type serveConfig struct {
 	Retention       string   `json:"retention"`
 	ProviderTimeout string   `json:"provider_timeout"`
 	TestIdentities  bool     `json:"test_identities"`
+	AllowSHA1       bool     `json:"allow_sha1"`
 	CONBIN          string   `json:"con_bin"`
 	MaxBody         int      `json:"max_body"`
 	DayLength       string   `json:"day_length"`
@@ -48,7 +49,7 @@ type serveConfig struct {
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, con_bin, max_body, day_length, systems, population, gateway_key, official_key)")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, allow_sha1, con_bin, max_body, day_length, systems, population, gateway_key, official_key)")
 	var c serveConfig
 	var trustCA, crls, systems listFlag
 	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.Retention, "retention", "", "how long the message log keeps exchanges (default 720h)")
 	fs.StringVar(&c.ProviderTimeout, "provider-timeout", "", "how long a provider may take to answer (default 30s)")
 	fs.BoolVar(&c.TestIdentities, "test-identities", false, "accept НУЦ test ИИН/БИН failing the checksum (IIN123456789011)")
+	fs.BoolVar(&c.AllowSHA1, "allow-sha1", false, "accept rsa-sha1 signatures and SHA-1 digests from clients (refused by default; $SHEP_ALLOW_SHA1=true)")
 	fs.StringVar(&c.CONBIN, "con-bin", "", "БИН of the ЦОН organisation whose employees sign on the con channel (default "+ca.DefaultOperatorBIN+")")
 	fs.IntVar(&c.MaxBody, "max-body", 0, "largest request body in bytes (default 8 MiB)")
 	fs.StringVar(&c.DayLength, "day-length", "", "real duration of one day of regulation time (default 1m: a working day per minute; 24h: real time)")
@@ -191,7 +193,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	pipe := &gateway.Pipeline{Senders: senders, Log: mlog, Validator: tr.Validator, Router: adapterSet.Router, Catalogue: adapterSet.Catalogue,
 		Remote: adapterSet.Remote, Faults: adapterSet.Faults, Queries: adapterSet.Queries(), Persons: adapterSet.Persons, Powers: adapterSet.Powers,
 		Identity: identity, CONBIN: c.CONBIN, ProviderTimeout: providerTimeout,
-		Limits: signing.Limits{MaxBytes: c.MaxBody}, Certs: signing.NewCertCache(0), Now: time.Now, Logger: log, Metrics: gateway.NewMetrics()}
+		Limits: signing.Limits{MaxBytes: c.MaxBody}, Certs: signing.NewCertCache(0), AllowSHA1: c.AllowSHA1, Now: time.Now, Logger: log, Metrics: gateway.NewMetrics()}
 	token := e.getenv("SHEP_ADMIN_TOKEN")
 	if token == "" {
 		if token, err = gateway.EnsureAdminToken(filepath.Join(*data, "admin.token")); err != nil {
@@ -275,6 +277,9 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	}
 	if !set["test-identities"] {
 		c.TestIdentities = f.TestIdentities || getenv("SHEP_TEST_IDENTITIES") == "true"
+	}
+	if !set["allow-sha1"] {
+		c.AllowSHA1 = f.AllowSHA1 || getenv("SHEP_ALLOW_SHA1") == "true"
 	}
 	if !set["max-body"] {
 		c.MaxBody = f.MaxBody
