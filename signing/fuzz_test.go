@@ -34,3 +34,23 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseDifferential compares Parse with parseXMLReference, the implementation it replaced
+// (encoding/xml through etree): the same documents accepted, token for token the same trees, the
+// same refusal codes. The limits are fuzzed too, 0 standing for the default. The exact mode, which
+// Parse only uses after prescan, is also compared alone with the reference's encoding/xml part.
+func FuzzParseDifferential(f *testing.F) {
+	for _, doc := range differentialDocuments(f) {
+		f.Add(doc, uint8(0), uint8(0), uint8(0))
+	}
+	f.Add(signedBenchMessages(f)[0], uint8(0), uint8(0), uint8(0))
+	for _, in := range parseCases {
+		f.Add([]byte(in), uint8(0), uint8(0), uint8(0))
+	}
+	f.Add([]byte(`<a x="1"><b><c/></b><b y="2" z="3"/></a>`), uint8(2), uint8(3), uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, depth, elements, attrs uint8) {
+		lim := Limits{MaxDepth: int(depth), MaxElements: int(elements), MaxAttrs: int(attrs)}
+		checkSameAsReference(t, b, lim)
+		checkExactSameAsReference(t, b, lim)
+	})
+}
