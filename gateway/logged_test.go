@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/shep-kz/shep/adapters"
 	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/certs/ca"
@@ -246,5 +248,47 @@ func TestPanicOutsideStepsLogged(t *testing.T) {
 	}
 	if l := logs.line(t, "SendMessage", a.session); l["status"] != "INTERNAL_ERROR" {
 		t.Errorf("log line: %v", l)
+	}
+}
+
+// Claimed fields too long for the log's index keys are refused as malformed and logged, not lost
+// behind a GATEWAY_UNAVAILABLE; an ИИН that is not one is not indexed.
+func TestOverlongKeysLogged(t *testing.T) {
+	w := newWorld(t)
+	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
+	long := strings.Repeat("x", msglog.MaxKeyPart+1)
+	for name, m := range map[string]msg{
+		"serviceId": {sender: "smartbridge", password: "wrong", service: long},
+		"messageId": {sender: "smartbridge", password: "123", service: gbdfl.ServiceID, id: long, data: gbdflData(applicantIIN)},
+	} {
+		a := w.send(w.signed(m, system))
+		if a.code != "REQUEST_MALFORMED" {
+			t.Fatalf("%s over %d bytes: %q", name, msglog.MaxKeyPart, a.code)
+		}
+		rec, err := w.log.BySession(ctx, a.session)
+		if err != nil || rec.Status != "REQUEST_MALFORMED" || rec.Sender != msglog.Anonymous {
+			t.Fatalf("%s over %d bytes, in the log: %v", name, msglog.MaxKeyPart, err)
+		}
+	}
+	a := w.send(w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, data: gbdflData(strings.Repeat("9", 2000))}, system))
+	if a.code == "GATEWAY_UNAVAILABLE" || a.session == "" {
+		t.Fatalf("a 2,000-digit ИИН: %q", a.code)
+	}
+	if rec, err := w.log.BySession(ctx, a.session); err != nil || rec.IIN != "" {
+		t.Fatalf("a 2,000-digit ИИН in the log: %v", err)
+	}
+}
+
+// A signed document whose XML-DSig namespace is written with a character reference is still
+// found and checked: the pre-filter looks for the element name, which cannot be so written.
+func TestDocumentSignatureNamespaceByReference(t *testing.T) {
+	w := newWorld(t)
+	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
+	doc := `<doc xmlns:ds="http://www.w3.org/2000/09/xmldsig&#35;"><v>1</v><ds:Signature><ds:SignedInfo/></ds:Signature></doc>`
+	data := etree.NewElement("data")
+	data.SetText(doc)
+	a := w.send(w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, data: data}, system))
+	if !strings.HasPrefix(a.code, "SIGNATURE_") {
+		t.Fatalf("a bogus signature behind a referenced namespace: %q", a.code)
 	}
 }

@@ -184,7 +184,7 @@ func (x *exchange) finish(ctx context.Context, resp []byte, err error) (int, []b
 		// Not attributable (refused before the sender's signature verified) or not final: logged
 		// under its session, with the messageId it claimed, so that it is found but takes nothing.
 		x.rec.Sender = msglog.Anonymous
-		if x.rec.MessageID == "" || len(x.rec.MessageID) > 1024 {
+		if x.rec.MessageID == "" || len(x.rec.MessageID) > msglog.MaxKeyPart {
 			x.rec.MessageID = x.rec.SessionID
 		}
 	}
@@ -241,6 +241,14 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		x.rec.RequestHash = sha256.Sum256(canon)
 		x.rec.ServiceID, x.rec.RouteID, x.rec.CorrelationID = req.Info.ServiceID, req.Info.RouteID, req.Info.CorrelationID
+		// Every refusal is logged, with these as index keys: refuse what no index can hold.
+		for _, f := range [...]struct{ name, v string }{{"messageId", req.Info.MessageID}, {"serviceId", req.Info.ServiceID},
+			{"senderId", req.Info.Sender.ID}} {
+			if len(f.v) > msglog.MaxKeyPart {
+				x.rec.ServiceID = ""
+				return faults.New(faults.RequestMalformed, "%s longer than %d bytes", f.name, msglog.MaxKeyPart)
+			}
+		}
 		x.rec.MessageID = req.Info.MessageID // as claimed, until the signature says who sent it
 		return nil
 	}); err != nil {
@@ -328,7 +336,11 @@ func (x *exchange) run(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if el := req.Data; el != nil && x.rec.IIN == "" {
 		if iin := el.SelectElement("iin"); iin != nil && len(iin.ChildElements()) == 0 {
-			x.rec.IIN = strings.TrimSpace(iin.Text()) // e.g. a ГБД ФЛ request: found by ИИН in the log
+			// e.g. a ГБД ФЛ request: found by ИИН in the log (only what has the shape of one: it is
+			// an index key, and the adapter judges the rest)
+			if v := strings.TrimSpace(iin.Text()); len(v) == 12 && strings.Trim(v, "0123456789") == "" {
+				x.rec.IIN = v
+			}
 		}
 	}
 	areq := &adapters.Request{Received: x.start, ServiceID: req.Info.ServiceID, RouteID: req.Info.RouteID, SenderID: sender.ID, Channel: string(sender.Channel),
@@ -585,7 +597,9 @@ func signedDocuments(data *etree.Element, lim signing.Limits) ([]signedDocument,
 	}
 	if len(data.ChildElements()) == 0 {
 		raw, _, err := signing.ParseEmbedded(data)
-		if err != nil || !bytes.Contains(raw, []byte(signing.NSDSig)) || !bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n\ufeff"), []byte("<")) {
+		// "Signature" as an element name cannot be written with character references (the
+		// namespace can): a text without it holds no ds:Signature.
+		if err != nil || !bytes.Contains(raw, []byte("Signature")) || !bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n\ufeff"), []byte("<")) {
 			return nil, nil // empty, or text that is no signed document
 		}
 		doc, err := signing.Parse(raw, lim)

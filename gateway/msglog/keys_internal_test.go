@@ -91,3 +91,55 @@ func TestQueryReadsSummaryValuedIndexes(t *testing.T) {
 		t.Fatalf("by messageId: %+v, %v", items, err)
 	}
 }
+
+// Index entries whose session entry is gone are skipped, and the paging cursor still moves past
+// them, whatever the scan budget.
+func TestQuerySkipsOrphanedIndexEntries(t *testing.T) {
+	db, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := Open(db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.scanBudget = 1
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	kept := &Record{Sender: "s", MessageID: "kept", SessionID: "{kept}", IIN: "931002451325", Received: t0}
+	if err := l.Commit(context.Background(), kept); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(txn *badger.Txn) error { // two newer orphans
+		for i, sid := range []string{"{orphan-1}", "{orphan-2}"} {
+			k := indexKey(scanPrefix(tagIIN, kept.IIN), tsOf(t0.Add(time.Duration(i+1)*time.Second)), sid)
+			if err := txn.Set(k, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []Summary
+	f := Filter{IIN: kept.IIN}
+	for page := 0; ; page++ {
+		if page == 10 {
+			t.Fatal("the cursor does not move past the orphans")
+		}
+		items, next, err := l.Query(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = append(found, items...)
+		if next == "" {
+			break
+		}
+		f.Before = next
+	}
+	if len(found) != 1 || found[0].SessionID != "{kept}" {
+		t.Fatalf("found %+v", found)
+	}
+}

@@ -25,6 +25,10 @@ type Step struct {
 	Duration time.Duration
 }
 
+// MaxKeyPart is the longest sender, messageID, sessionID, IIN or serviceID a record may have, in
+// bytes: they are parts of index keys.
+const MaxKeyPart = 1024
+
 // Anonymous is the Sender of a record the gateway could not attribute (no sender may be called so): an exchange refused before
 // the sender's signature verified, or with a transient error. Its MessageID is the one the request
 // claimed (or its SessionID if it had none), which any number of anonymous records may share:
@@ -75,7 +79,7 @@ var (
 const (
 	defaultTTL      = 30 * 24 * time.Hour
 	defaultMaxBatch = 256
-	maxKeyPart      = 1024 // bytes, for each of sender, messageID, sessionID, IIN, serviceID
+	maxKeyPart      = MaxKeyPart
 )
 
 // Log is the message log. Its methods are safe for concurrent use. Use one Log per store: the

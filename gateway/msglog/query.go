@@ -230,7 +230,7 @@ func (q *query) scan(txn *badger.Txn, base []byte) error {
 	}
 	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: base})
 	defer it.Close()
-	var last *Summary // last scanned
+	var last cursor // the last entry scanned, from its key
 	scanned := 0
 	for it.Seek(start); it.Valid(); it.Next() {
 		item := it.Item()
@@ -243,21 +243,25 @@ func (q *query) scan(txn *badger.Txn, base []byte) error {
 			}
 		}
 		if scanned == q.budget {
-			q.next = cursor{tsOf(last.Received), last.SessionID}.String()
+			q.next = last.String()
 			return nil
 		}
 		scanned++
-		s, found, err := q.summary(txn, item, base)
+		ts, sid, ok := splitIndexKey(item.Key(), base)
+		if !ok {
+			return fmt.Errorf("msglog: query: malformed index key %x", item.Key())
+		}
+		if !q.f.From.IsZero() && ts < clampTS(q.f.From) {
+			return nil
+		}
+		last = cursor{ts, sid}
+		s, found, err := q.summary(txn, item, sid)
 		if err != nil {
 			return err
 		}
 		if !found { // expired between the index entry and the session entry
 			continue
 		}
-		if !q.f.From.IsZero() && s.Received.Before(q.f.From) {
-			return nil
-		}
-		last = &s
 		if !q.match(&s) {
 			continue
 		}
@@ -274,7 +278,7 @@ func (q *query) scan(txn *badger.Txn, base []byte) error {
 // summary is the Summary an index entry points to: its value (stores written before the indexes
 // became keys only), else the session entry named in its key. found is false when the session
 // entry has expired already.
-func (q *query) summary(txn *badger.Txn, item *badger.Item, base []byte) (s Summary, found bool, err error) {
+func (q *query) summary(txn *badger.Txn, item *badger.Item, sid string) (s Summary, found bool, err error) {
 	if item.ValueSize() > 0 {
 		err = item.Value(func(v []byte) error {
 			s, err = decodeSummary(v)
@@ -284,10 +288,6 @@ func (q *query) summary(txn *badger.Txn, item *badger.Item, base []byte) (s Summ
 			return s, false, fmt.Errorf("msglog: query %x: %w", item.Key(), err)
 		}
 		return s, true, nil
-	}
-	_, sid, ok := splitIndexKey(item.Key(), base)
-	if !ok {
-		return s, false, fmt.Errorf("msglog: query: malformed index key %x", item.Key())
 	}
 	s, err = getSummary(txn, sessionKey(sid))
 	if errors.Is(err, ErrNotFound) {
