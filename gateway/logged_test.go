@@ -20,6 +20,7 @@ import (
 	"github.com/shep-kz/shep/adapters"
 	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/certs/ca"
+	"github.com/shep-kz/shep/gateway"
 	"github.com/shep-kz/shep/gateway/msglog"
 	"github.com/shep-kz/shep/gateway/syncchannel"
 )
@@ -290,5 +291,20 @@ func TestDocumentSignatureNamespaceByReference(t *testing.T) {
 	a := w.send(w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, data: data}, system))
 	if !strings.HasPrefix(a.code, "SIGNATURE_") {
 		t.Fatalf("a bogus signature behind a referenced namespace: %q", a.code)
+	}
+}
+
+// The answer of last resort parses as a SOAP fault with the code and the session, in both versions.
+func TestPlainFault(t *testing.T) {
+	for _, soap12 := range []bool{false, true} {
+		b := gateway.PlainFault(soap12, "INTERNAL_ERROR", "{s-1}")
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(b); err != nil {
+			t.Fatalf("soap12=%v: %v\n%s", soap12, err, b)
+		}
+		code, sid := doc.FindElement("//ErrorInfo/errorCode"), doc.FindElement("//ErrorInfo/sessionId")
+		if code == nil || code.Text() != "INTERNAL_ERROR" || sid == nil || sid.Text() != "{s-1}" || doc.FindElement("//Fault") == nil {
+			t.Fatalf("soap12=%v:\n%s", soap12, b)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/shep-kz/shep/gateway/application"
 	"github.com/shep-kz/shep/gateway/faults"
 	"github.com/shep-kz/shep/gateway/msglog"
+	"github.com/shep-kz/shep/gateway/syncchannel"
 	"github.com/shep-kz/shep/gateway/wsdl"
 	"github.com/shep-kz/shep/internal/ids"
 	"github.com/shep-kz/shep/internal/jsonhttp"
@@ -69,10 +71,38 @@ func (s *Server) lastResort(r *http.Request, body []byte, ct string, fe *faults.
 		if v := recover(); v != nil {
 			s.opts.Logger.ErrorContext(r.Context(), "cannot log the refusal of a panic", "panic", v)
 			x := &exchange{p: p, rec: &msglog.Record{SessionID: ids.Session()}, soap12: strings.HasPrefix(ct, "application/soap+xml")}
-			status, out = fe.HTTPStatus(x.soap12), x.fault(fe)
+			status, out = fe.HTTPStatus(x.soap12), signedOrPlainFault(x, fe)
 		}
 	}()
 	return p.refuseUnread(r.Context(), body, ct, msglog.Step{Name: "panic", Detail: detail}, fe)
+}
+
+// signedOrPlainFault is x.fault(fe), or, if that panics too (the clock, the signer), a fixed
+// unsigned fault with the same code: the client always gets a SOAP answer.
+func signedOrPlainFault(x *exchange, fe *faults.Error) (out []byte) {
+	defer func() {
+		if recover() != nil {
+			out = plainFault(x.soap12, fe.Code, x.rec.SessionID)
+		}
+	}()
+	return x.fault(fe)
+}
+
+// plainFault is an unsigned SendMessage fault carrying only errorCode and sessionId.
+func plainFault(soap12 bool, code faults.Code, sessionID string) []byte {
+	var b strings.Builder
+	info := `<detail><ns2:SendMessageFault1_SendMessageFault xmlns:ns2="` + syncchannel.NSTypes + `"><ErrorInfo><errorCode>` +
+		html.EscapeString(string(code)) + `</errorCode><errorMessage>Внутренняя ошибка шлюза</errorMessage><sessionId>` +
+		html.EscapeString(sessionID) + `</sessionId></ErrorInfo></ns2:SendMessageFault1_SendMessageFault></detail>`
+	if soap12 {
+		b.WriteString(`<env:Envelope xmlns:env="` + NSSOAP12 + `"><env:Body><env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code>` +
+			`<env:Reason><env:Text xml:lang="ru">Внутренняя ошибка шлюза</env:Text></env:Reason><env:Detail>` +
+			strings.TrimSuffix(strings.TrimPrefix(info, "<detail>"), "</detail>") + `</env:Detail></env:Fault></env:Body></env:Envelope>`)
+	} else {
+		b.WriteString(`<SOAP-ENV:Envelope xmlns:SOAP-ENV="` + NSSOAP11 + `"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Server</faultcode>` +
+			`<faultstring>Внутренняя ошибка шлюза</faultstring>` + info + `</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>`)
+	}
+	return []byte(b.String())
 }
 
 // wsdl serves the WSDL at ?wsdl (and ?WSDL); anything else is a coded error.

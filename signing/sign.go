@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
@@ -175,7 +176,33 @@ func serialize(root *etree.Element) ([]byte, error) {
 	if err := c14n.Write(&buf, root, c14n.Options{Method: c14n.Method{WithComments: true}}); err != nil {
 		return nil, wrap(CodeXMLMalformed, err, "cannot serialize the signed document")
 	}
+	// A tree built in memory (SignWSSEDocument) can hold what XML cannot: refuse to emit it.
+	if i := notXMLChar(buf.Bytes()); i >= 0 {
+		return nil, fail(CodeXMLMalformed, "the signed document would hold a byte sequence that is not an XML character, at offset %d", i)
+	}
 	return buf.Bytes(), nil
+}
+
+// notXMLChar returns the offset of the first invalid UTF-8 sequence or character outside XML 1.0's
+// Char production (tab, newline, carriage return, U+0020–U+D7FF, U+E000–U+FFFD, U+10000 and up), or
+// -1 if there is none.
+func notXMLChar(b []byte) int {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // SignWSSE signs a SOAP envelope as ШЭП clients do (anchors §1.7): the Body gets a wsu:Id (unless

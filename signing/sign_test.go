@@ -267,3 +267,32 @@ func TestSignWSSEDocument(t *testing.T) {
 	_, err = SignWSSEDocument(twice, c.issued.Key, c.issued.Certificate, opts)
 	wantCode(t, err, CodeWSSEMultipleSecurity)
 }
+
+// A tree can hold what XML cannot (control characters, invalid UTF-8): SignWSSEDocument refuses to
+// emit it rather than send a document no one can parse; what XML allows is signed.
+func TestSignWSSEDocumentRefusesNonXMLCharacters(t *testing.T) {
+	c := newTestCA(t)
+	for _, tc := range []struct {
+		text string
+		ok   bool
+	}{
+		{"a\x01b", false}, {"\xff", false}, {"x\uFFFEy", false}, {"a\x00", false},
+		{"tab\tnewline\ncr\r, «ИИН» 𝄞 \uE000", true},
+	} {
+		doc := etree.NewDocument()
+		env := doc.CreateElement("S:Envelope")
+		env.CreateAttr("xmlns:S", NSSOAP11)
+		env.CreateElement("S:Body").CreateElement("m").SetText(tc.text)
+		out, err := SignWSSEDocument(doc, c.issued.Key, c.issued.Certificate, SignOptions{})
+		if !tc.ok {
+			wantCode(t, err, CodeXMLMalformed)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		if _, err := VerifyWSSE(out, Options{}); err != nil {
+			t.Fatalf("%q: the signed output does not verify: %v", tc.text, err)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.Retention, "retention", "", "how long the message log keeps exchanges (default 720h)")
 	fs.StringVar(&c.ProviderTimeout, "provider-timeout", "", "how long a provider may take to answer (default 30s)")
 	fs.BoolVar(&c.TestIdentities, "test-identities", false, "accept НУЦ test ИИН/БИН failing the checksum (IIN123456789011)")
-	fs.BoolVar(&c.AllowSHA1, "allow-sha1", false, "accept rsa-sha1 signatures and SHA-1 digests from clients (refused by default; $SHEP_ALLOW_SHA1=true)")
+	fs.BoolVar(&c.AllowSHA1, "allow-sha1", false, "accept rsa-sha1 and ecdsa-sha1 signatures and SHA-1 digests from clients (refused by default; $SHEP_ALLOW_SHA1=true)")
 	fs.StringVar(&c.CONBIN, "con-bin", "", "БИН of the ЦОН organisation whose employees sign on the con channel (default "+ca.DefaultOperatorBIN+")")
 	fs.IntVar(&c.MaxBody, "max-body", 0, "largest request body in bytes (default 8 MiB)")
 	fs.StringVar(&c.DayLength, "day-length", "", "real duration of one day of regulation time (default 1m: a working day per minute; 24h: real time)")

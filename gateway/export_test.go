@@ -1,0 +1,4 @@
+package gateway
+
+// PlainFault exposes plainFault to the tests.
+var PlainFault = plainFault
