@@ -308,3 +308,14 @@ func TestPlainFault(t *testing.T) {
 		}
 	}
 }
+
+// Data mixing elements with an escaped signed document beside them is refused, not left unchecked.
+func TestMixedSignedDataRefused(t *testing.T) {
+	w := newWorld(t)
+	system := w.issue(ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161"})
+	data := gbdflData(applicantIIN)
+	data.CreateText(`<doc><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></doc>`)
+	if a := w.send(w.signed(msg{sender: "smartbridge", password: "123", service: gbdfl.ServiceID, data: data}, system)); a.code != "REQUEST_MALFORMED" {
+		t.Fatalf("mixed data with an escaped signed document: %q", a.code)
+	}
+}

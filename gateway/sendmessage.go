@@ -611,6 +611,13 @@ func signedDocuments(data *etree.Element, lim signing.Limits) ([]signedDocument,
 		}
 		return []signedDocument{{raw: raw, doc: doc}}, nil
 	}
+	// Elements and, beside them, text that may be an escaped signed document: which one is the
+	// document is ambiguous, and signing.ParseEmbedded refuses it too (fail closed).
+	for _, tok := range data.Child {
+		if cd, ok := tok.(*etree.CharData); ok && strings.Contains(cd.Data, "Signature") && strings.Contains(cd.Data, "<") {
+			return nil, faults.New(faults.RequestMalformed, "requestData/data holds elements and, beside them, text that looks like a signed document")
+		}
+	}
 	var parents []*etree.Element
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
