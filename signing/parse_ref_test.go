@@ -3,7 +3,6 @@ package signing
 import (
 	"bytes"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -14,7 +13,8 @@ import (
 
 // parseXMLReference is the implementation of Parse before the hand-written parser (xmlparse.go):
 // encoding/xml through etree, with prescan before and the namespace checks after. It is kept
-// unchanged as the oracle of the differential tests (TestParseDifferential, FuzzParseDifferential).
+// as the oracle of the differential tests (TestParseDifferential, FuzzParseDifferential); its
+// prescan and checkDeclaration are the ones Parse still uses, unchanged.
 //
 // It reads one XML document strictly: UTF-8 only (a leading byte-order mark and whitespace
 // before the XML declaration are tolerated), no DOCTYPE or other directive, no processing
@@ -37,7 +37,7 @@ func parseXMLReference(b []byte, lim Limits) (*etree.Document, error) {
 		return nil, fail(CodeXMLEncoding, "input is not valid UTF-8")
 	}
 	b = bytes.TrimLeft(b, " \t\r\n")
-	b, err := prescanReference(b, lim)
+	b, err := prescan(b, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func checkPrologReference(doc *etree.Document) error {
 			if i != 0 || t.Target != "xml" {
 				return fail(CodeXMLMalformed, "processing instruction <?%s?>", t.Target)
 			}
-			if err := checkDeclarationReference(t.Inst); err != nil {
+			if err := checkDeclaration(t.Inst); err != nil {
 				return err
 			}
 		default:
@@ -91,49 +91,6 @@ func checkPrologReference(doc *etree.Document) error {
 }
 
 // checkDeclarationReference checks the pseudo-attributes of the XML declaration: version 1.0, encoding (if
-// any) UTF-8.
-func checkDeclarationReference(inst string) error {
-	rest := inst
-	for {
-		rest = strings.TrimLeft(rest, " \t\r\n")
-		if rest == "" {
-			return nil
-		}
-		eq := strings.IndexByte(rest, '=')
-		if eq < 0 {
-			return fail(CodeXMLMalformed, "malformed XML declaration")
-		}
-		name := strings.TrimRight(rest[:eq], " \t\r\n")
-		rest = strings.TrimLeft(rest[eq+1:], " \t\r\n")
-		if rest == "" || rest[0] != '"' && rest[0] != '\'' {
-			return fail(CodeXMLMalformed, "malformed XML declaration")
-		}
-		end := strings.IndexByte(rest[1:], rest[0])
-		if end < 0 {
-			return fail(CodeXMLMalformed, "malformed XML declaration")
-		}
-		value := rest[1 : 1+end]
-		rest = rest[end+2:]
-		switch name {
-		case "version":
-			if value != "1.0" {
-				return fail(CodeXMLMalformed, "XML version %q", value)
-			}
-		case "encoding":
-			if !strings.EqualFold(value, "UTF-8") {
-				return fail(CodeXMLEncoding, "encoding %q: only UTF-8 is accepted", value)
-			}
-		case "standalone":
-		default:
-			return fail(CodeXMLMalformed, "malformed XML declaration")
-		}
-	}
-}
-
-// checkElementReference checks e and its descendants: limits, namespace well-formedness, duplicate
-// attributes, and no directive or processing instruction inside. scope maps the prefixes in scope
-// at e's parent; e's own declarations are added to it for e's subtree and undone on return, so
-// that the cost per element is that of its own attributes, not of the whole scope (a copy per
 // element was quadratic: deep scopes with many short elements took minutes).
 func checkElementReference(e *etree.Element, scope map[string]string, lim Limits, count *int) error {
 	*count++
@@ -239,117 +196,6 @@ func checkElementReference(e *etree.Element, scope map[string]string, lim Limits
 // instructions early, bounds the number of elements and of attributes per element before any
 // memory is spent on them, and normalizes literal whitespace inside attribute values (XML 1.0
 // §3.3.3: tab, newline and carriage return, a CR LF pair counting once, become a space). It
-// returns b itself when nothing had to change. Malformed markup is left to the parser.
-func prescanReference(b []byte, lim Limits) ([]byte, error) {
-	var out []byte // the rewritten input, once something changed
-	copied := 0    // b[:copied] is in out
-	elements := 0
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '<')
-		if text := b[i:]; j < 0 && surrogateRefReference(text) || j >= 0 && surrogateRefReference(text[:j]) {
-			return nil, fail(CodeXMLMalformed, "character reference to a surrogate code point")
-		}
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := b[i:]
-		skip := func(end string) int {
-			k := bytes.Index(rest, []byte(end))
-			if k < 0 {
-				return len(rest)
-			}
-			return k + len(end)
-		}
-		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			i += skip("-->")
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			i += skip("]]>")
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return nil, fail(CodeXMLDoctype, "DOCTYPE or other directive")
-		case bytes.HasPrefix(rest, []byte("<?")):
-			if i != 0 || !isDeclarationReference(rest) {
-				return nil, fail(CodeXMLMalformed, "processing instruction other than the XML declaration")
-			}
-			i += skip("?>")
-		case bytes.HasPrefix(rest, []byte("</")):
-			i += skip(">")
-		default:
-			elements++
-			if elements > lim.MaxElements {
-				return nil, fail(CodeXMLLimit, "more than %d elements", lim.MaxElements)
-			}
-			attrs := 0
-			k := i + 1
-			for ; k < len(b) && b[k] != '>'; k++ {
-				q := b[k]
-				if q != '"' && q != '\'' {
-					continue
-				}
-				attrs++
-				if attrs > lim.MaxAttrs {
-					return nil, fail(CodeXMLLimit, "an element has more than %d attributes", lim.MaxAttrs)
-				}
-				start := k + 1
-				for k++; k < len(b) && b[k] != q; k++ {
-					switch b[k] {
-					case '\t', '\n', '\r':
-						out = append(out, b[copied:k]...)
-						out = append(out, ' ')
-						copied = k + 1
-						if b[k] == '\r' && k+1 < len(b) && b[k+1] == '\n' {
-							k++
-							copied = k + 1
-						}
-					}
-				}
-				if surrogateRefReference(b[start:min(k, len(b))]) {
-					return nil, fail(CodeXMLMalformed, "character reference to a surrogate code point")
-				}
-			}
-			i = k + 1
-		}
-	}
-	if out == nil {
-		return b, nil
-	}
-	return append(out, b[copied:]...), nil
-}
-
-// surrogateRefReference reports whether s holds a character reference to a surrogate code point (&#xD800;
-// to &#xDFFF;), which is not a character: encoding/xml turns it into U+FFFD where libxml2 and
-// Xerces refuse the document, so two different inputs would canonicalize alike.
-func surrogateRefReference(s []byte) bool {
-	for {
-		i := bytes.Index(s, []byte("&#"))
-		if i < 0 {
-			return false
-		}
-		s = s[i+2:]
-		end := bytes.IndexByte(s, ';')
-		if end < 0 {
-			return false
-		}
-		ref, base := string(s[:end]), 10
-		if strings.HasPrefix(ref, "x") {
-			ref, base = ref[1:], 16
-		}
-		if n, err := strconv.ParseUint(ref, base, 32); err == nil && n >= 0xD800 && n <= 0xDFFF {
-			return true
-		}
-		s = s[end:]
-	}
-}
-
-func isDeclarationReference(b []byte) bool {
-	return len(b) > 5 && string(b[:5]) == "<?xml" && strings.IndexByte(" \t\r\n", b[5]) >= 0
-}
-
-// decodeReference is the part of parseXMLReference after prescan: encoding/xml through etree and
-// the prolog and element checks, on input that is valid UTF-8 without NUL. It is the oracle of
-// the exact mode alone (parseExact), which reproduces that part for inputs prescan did not
-// refuse; fed inputs that prescan would refuse (directives, processing instructions anywhere,
 // references to surrogates), it tests the exact mode beyond what Parse lets through.
 func decodeReference(b []byte, lim Limits) (*etree.Document, error) {
 	lim = lim.withDefaults()
