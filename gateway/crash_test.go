@@ -79,7 +79,7 @@ func serveCrashChild(ctx context.Context, data string) error {
 	if err := gateway.EnsureDemoSenders(ctx, senders); err != nil {
 		return err
 	}
-	mlog, err := msglog.Open(db, msglog.Options{})
+	mlog, err := msglog.Open(db, msglog.Options{BodyDir: filepath.Join(data, "bodies")})
 	if err != nil {
 		return err
 	}

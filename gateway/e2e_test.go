@@ -91,7 +91,7 @@ func newWorldWith(t testing.TB, bo *builtin.Options, cacheTTL time.Duration) *wo
 	if err := gateway.EnsureDemoSenders(ctx, w.senders); err != nil {
 		t.Fatal(err)
 	}
-	if w.log, err = msglog.Open(db, msglog.Options{}); err != nil {
+	if w.log, err = msglog.Open(db, msglog.Options{BodyDir: filepath.Join(dir, "bodies")}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.log.Close() })

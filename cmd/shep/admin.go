@@ -100,6 +100,13 @@ func openSenders(data string) (reg *participants.Registry, close func(), err err
 	return reg, func() { db.Close() }, nil
 }
 
+// logOptions is the message log's layout in a data directory: the store in DATA/store, the
+// requests and responses in segment files in DATA/bodies. Whatever opens the log must use it.
+func logOptions(data string, o msglog.Options) msglog.Options {
+	o.BodyDir = filepath.Join(data, "bodies")
+	return o
+}
+
 // openStore opens the data dir's store, explaining the lock a running gateway holds.
 func openStore(data string) (*store.DB, error) {
 	db, err := store.Open(store.Options{Dir: filepath.Join(data, "store")})
@@ -334,7 +341,7 @@ func runLog(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer db.Close()
-		l, err := msglog.Open(db, msglog.Options{})
+		l, err := msglog.Open(db, logOptions(*data, msglog.Options{}))
 		if err != nil {
 			return err
 		}

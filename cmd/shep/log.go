@@ -87,7 +87,7 @@ func runLogSynth(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	l, err := msglog.Open(db, msglog.Options{TTL: *retention})
+	l, err := msglog.Open(db, logOptions(*data, msglog.Options{TTL: *retention}))
 	if err != nil {
 		return err
 	}
@@ -134,8 +134,10 @@ func runLogSynth(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	el := time.Since(start)
-	fmt.Fprintf(e.stdout, "log synth: %d records (%s) over the last %s in %.1f s: %.0f records/s; store %s: %.0f MB\n",
-		written, mix, *span, el.Seconds(), float64(written)/el.Seconds(), dir, float64(dirSize(dir))/(1<<20))
+	bodies := logOptions(*data, msglog.Options{}).BodyDir
+	fmt.Fprintf(e.stdout, "log synth: %d records (%s) over the last %s in %.1f s: %.0f records/s; store %s: %.0f MB, bodies %s: %.0f MB\n",
+		written, mix, *span, el.Seconds(), float64(written)/el.Seconds(), dir, float64(dirSize(dir))/(1<<20),
+		bodies, float64(dirSize(bodies))/(1<<20))
 	return nil
 }
 

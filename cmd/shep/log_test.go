@@ -40,7 +40,7 @@ func TestLogSynth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	l, err := msglog.Open(db, msglog.Options{})
+	l, err := msglog.Open(db, logOptions(data, msglog.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

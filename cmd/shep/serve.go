@@ -155,7 +155,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := gateway.EnsureDemoSenders(ctx, senders); err != nil {
 		return err
 	}
-	mlog, err := msglog.Open(db, msglog.Options{TTL: retention, Logger: log.With("component", "msglog")})
+	mlog, err := msglog.Open(db, logOptions(*data, msglog.Options{TTL: retention, Logger: log.With("component", "msglog")}))
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
+
+	"github.com/shep-kz/shep/store/blobs"
 )
 
 // Record encoding, version 1 (all integers are encoding/binary varints):
@@ -19,13 +22,22 @@ import (
 //	uvarint len ‖ Request     as received
 //	uvarint len ‖ Response    as sent
 //
+// Version 2, when the Log keeps bodies in segment files (Options.BodyDir): the same header, then
+// where Request ‖ Response is, instead of the bodies themselves:
+//
+//	0x02, uvarint hdrLen, header;
+//	uvarint segment, uvarint offset, uvarint len(Request), uvarint len(Response), 4 bytes CRC-32C
+//
 // Decoding reads the value once into an owned buffer: Request and Response are sub-slices of it
 // (no second copy) and every string of the header is a substring of a single string conversion
 // of the header, so a decoded record costs about four allocations whatever its size.
 //
 // Summary encoding, version 1 (the value of every index entry): 0x01, then Sender, MessageID,
 // SessionID, ServiceID, IIN, Status as strings, varint Received UnixNano, varint Took.
-const codecVersion = 1
+const (
+	codecVersion    = 1
+	codecVersionRef = 2
+)
 
 var errCorrupt = errors.New("msglog: corrupt value")
 
@@ -40,7 +52,40 @@ func appendTime(b []byte, t time.Time) []byte {
 }
 
 func encodeRecord(r *Record) []byte {
-	n := 64 + len(r.Request) + len(r.Response) + len(r.Sender) + len(r.MessageID) + len(r.SessionID) +
+	hdr := encodeHeader(r, len(r.Request)+len(r.Response))
+	out := make([]byte, 0, 1+binary.MaxVarintLen64*3+len(hdr)+len(r.Request)+len(r.Response))
+	out = append(out, codecVersion)
+	out = binary.AppendUvarint(out, uint64(len(hdr)))
+	out = append(out, hdr...)
+	out = binary.AppendUvarint(out, uint64(len(r.Request)))
+	out = append(out, r.Request...)
+	out = binary.AppendUvarint(out, uint64(len(r.Response)))
+	return append(out, r.Response...)
+}
+
+// bodyRef is where a version 2 record's Request ‖ Response is.
+type bodyRef struct {
+	blobs.Ref
+	reqLen int64
+}
+
+// encodeRecordRef is the version 2 value for a record whose header is hdr (encodeHeader) and whose
+// bodies are at body.
+func encodeRecordRef(hdr []byte, body bodyRef) []byte {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64*5+4+len(hdr))
+	out = append(out, codecVersionRef)
+	out = binary.AppendUvarint(out, uint64(len(hdr)))
+	out = append(out, hdr...)
+	out = binary.AppendUvarint(out, uint64(body.Seg))
+	out = binary.AppendUvarint(out, uint64(body.Off))
+	out = binary.AppendUvarint(out, uint64(body.reqLen))
+	out = binary.AppendUvarint(out, uint64(body.Len-body.reqLen))
+	return binary.BigEndian.AppendUint32(out, body.Sum)
+}
+
+// encodeHeader encodes everything of r but its bodies; extra is room to leave for them.
+func encodeHeader(r *Record, extra int) []byte {
+	n := 64 + extra + len(r.Sender) + len(r.MessageID) + len(r.SessionID) +
 		len(r.CorrelationID) + len(r.ServiceID) + len(r.RouteID) + len(r.Channel) + len(r.IIN) +
 		len(r.SignerIIN) + len(r.SignerBIN) + len(r.SignerSubject) + len(r.Status) + 32
 	for _, s := range r.Steps {
@@ -62,14 +107,7 @@ func encodeRecord(r *Record) []byte {
 		hdr = appendString(hdr, s.Detail)
 		hdr = binary.AppendVarint(hdr, int64(s.Duration))
 	}
-	out := make([]byte, 0, 1+binary.MaxVarintLen64*3+len(hdr)+len(r.Request)+len(r.Response))
-	out = append(out, codecVersion)
-	out = binary.AppendUvarint(out, uint64(len(hdr)))
-	out = append(out, hdr...)
-	out = binary.AppendUvarint(out, uint64(len(r.Request)))
-	out = append(out, r.Request...)
-	out = binary.AppendUvarint(out, uint64(len(r.Response)))
-	return append(out, r.Response...)
+	return hdr
 }
 
 // reader decodes varints and length-prefixed fields from b; str returns substrings of s, which
@@ -146,15 +184,16 @@ func (r *reader) time() time.Time {
 	return time.Unix(sec, int64(nsec)).UTC()
 }
 
-// decodeRecord decodes v, which the Record then owns (Request and Response alias it).
-func decodeRecord(v []byte) (*Record, error) {
-	if len(v) == 0 || v[0] != codecVersion {
-		return nil, fmt.Errorf("%w: unknown version", errCorrupt)
+// decodeRecord decodes v, which the Record then owns (Request and Response alias it). A version 2
+// record comes back without its bodies and with where they are.
+func decodeRecord(v []byte) (*Record, *bodyRef, error) {
+	if len(v) == 0 || v[0] != codecVersion && v[0] != codecVersionRef {
+		return nil, nil, fmt.Errorf("%w: unknown version", errCorrupt)
 	}
 	outer := reader{b: v, off: 1}
 	i, j := outer.span(outer.uvarint())
 	if outer.err != nil {
-		return nil, outer.err
+		return nil, nil, outer.err
 	}
 	h := reader{b: v[i:j], s: string(v[i:j])}
 	rec := &Record{}
@@ -183,15 +222,39 @@ func decodeRecord(v []byte) (*Record, error) {
 	if h.err == nil && h.off != len(h.b) {
 		h.fail()
 	}
-	rec.Request = outer.bytes()
-	rec.Response = outer.bytes()
+	var body *bodyRef
+	if v[0] == codecVersionRef {
+		seg, off, reqLen, respLen := outer.uvarint(), outer.uvarint(), outer.uvarint(), outer.uvarint()
+		i, j := outer.span(4)
+		if seg > math.MaxUint32 || off > math.MaxInt64 || reqLen > math.MaxInt32 || respLen > math.MaxInt32 {
+			outer.fail()
+		}
+		if outer.err == nil {
+			body = &bodyRef{Ref: blobs.Ref{Seg: uint32(seg), Off: int64(off), Len: int64(reqLen + respLen),
+				Sum: binary.BigEndian.Uint32(v[i:j])}, reqLen: int64(reqLen)}
+		}
+	} else {
+		rec.Request = outer.bytes()
+		rec.Response = outer.bytes()
+	}
 	if outer.err == nil && outer.off != len(v) {
 		outer.fail()
 	}
 	if err := errors.Join(h.err, outer.err); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rec, nil
+	return rec, body, nil
+}
+
+// setBodies gives rec its Request and Response from b, the blob body points to.
+func setBodies(rec *Record, body *bodyRef, b []byte) {
+	rec.Request, rec.Response = nil, nil
+	if body.reqLen > 0 {
+		rec.Request = b[:body.reqLen:body.reqLen]
+	}
+	if int64(len(b)) > body.reqLen {
+		rec.Response = b[body.reqLen:]
+	}
 }
 
 func summaryOf(r *Record) Summary {

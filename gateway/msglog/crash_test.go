@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,12 +28,12 @@ func TestHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestCrashKeepsAcknowledged")
 	}
-	db, err := store.Open(store.Options{Dir: dir})
+	db, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	l, err := msglog.Open(db, msglog.Options{})
+	l, err := msglog.Open(db, crashLogOptions(dir))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
@@ -54,6 +55,12 @@ func TestHelperProcess(t *testing.T) {
 	}
 	wg.Wait()
 	os.Exit(4) // not killed in time
+}
+
+// crashLogOptions is the gateway's layout (bodies in segment files) with small segments, so that
+// the kill lands among several.
+func crashLogOptions(dir string) msglog.Options {
+	return msglog.Options{BodyDir: filepath.Join(dir, "bodies"), BodySegmentSize: 256 << 10}
 }
 
 func crashRec(i int) *msglog.Record {
@@ -107,11 +114,11 @@ func TestCrashKeepsAcknowledged(t *testing.T) {
 			t.Fatalf("child ended after %d records: %v\n%s", len(acked), werr, stderr.String())
 		}
 
-		db, err := store.Open(store.Options{Dir: dir})
+		db, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 		if err != nil {
 			t.Fatalf("reopen after SIGKILL: %v", err)
 		}
-		l, err := msglog.Open(db, msglog.Options{})
+		l, err := msglog.Open(db, crashLogOptions(dir))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,12 @@
 package msglog
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
 
 // Stats reports the transactions the committer wrote (one fsync each with SyncWrites) and the
 // records they held.
@@ -34,8 +40,33 @@ func (l *Log) CommitDirect(ctx context.Context, rec *Record) error {
 var (
 	RecordKey    = recordKey
 	EncodeRecord = encodeRecord
-	DecodeRecord = decodeRecord
 )
+
+// DecodeRecord decodes a version 1 record (bodies inline).
+func DecodeRecord(v []byte) (*Record, error) {
+	rec, body, err := decodeRecord(v)
+	if err == nil && body != nil {
+		return nil, fmt.Errorf("%w: a version 2 record", errCorrupt)
+	}
+	return rec, err
+}
+
+// RawValue is the store's value under the primary key of (sender, messageID).
+func (l *Log) RawValue(sender, messageID string) ([]byte, error) {
+	var v []byte
+	err := l.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(recordKey(sender, messageID))
+		if err != nil {
+			return err
+		}
+		v, err = item.ValueCopy(nil)
+		return err
+	})
+	return v, err
+}
+
+// SweepBodies runs the body segments' retention sweep at now (orphans: as Open does).
+func (l *Log) SweepBodies(now time.Time, orphans bool) error { return l.sweepBodies(now, orphans) }
 
 // IndexKey is the index key of (tag, part, ts, sessionID); part is omitted for the time index.
 func IndexKey(tag byte, part string, ts uint64, sessionID string) []byte {

@@ -35,7 +35,7 @@ func (l *Log) Import(ctx context.Context, recs []*Record) (int, error) {
 		if exp <= now {
 			continue
 		}
-		reqs = append(reqs, prepareExpiring(ctx, r, exp))
+		reqs = append(reqs, prepareExpiring(ctx, r, exp, l.bodies != nil))
 	}
 	written := 0
 	for written < len(reqs) {
@@ -75,6 +75,9 @@ func (l *Log) fitting(reqs []*commitReq) int {
 // importTxn writes the first n records of reqs in one transaction and returns how many it
 // wrote: n, or fewer when one of them is already logged (ErrExists) or the transaction fails.
 func (l *Log) importTxn(reqs []*commitReq, n int) (int, error) {
+	if err := l.appendBodies(reqs[:n]); err != nil {
+		return 0, err
+	}
 	txn := l.db.NewTransaction(true)
 	defer txn.Discard()
 	var stop error
@@ -102,6 +105,9 @@ func (l *Log) importTxn(reqs []*commitReq, n int) (int, error) {
 		added++
 	}
 	if added > 0 {
+		if err := l.noteSegments(txn, reqs[:added]); err != nil {
+			return 0, err
+		}
 		if err := txn.Commit(); err != nil {
 			return 0, fmt.Errorf("msglog: import: %w", err)
 		}

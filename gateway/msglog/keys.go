@@ -18,6 +18,8 @@ import (
 //	i ⟨iin⟩ ⟨ts⟩ ⟨sessionID⟩                 → empty
 //	v ⟨serviceID⟩ ⟨ts⟩ ⟨sessionID⟩           → empty
 //	t ⟨ts⟩ ⟨sessionID⟩                      → empty
+//	b segment (4 bytes, big-endian)         → latest ExpiresAt of the records whose bodies are
+//	                                          in that segment file (bodies.go); no TTL
 //
 // where ⟨p⟩ is 0x00 0x01 followed by escape(p), and ts is Received as 8 big-endian bytes of
 // UnixNano (Received is kept within 1970…2261, so it is non-negative), escaped like any part.
@@ -42,6 +44,7 @@ const (
 	tagIIN     = 'i'
 	tagService = 'v'
 	tagTime    = 't'
+	tagBodies  = 'b'
 )
 
 // appendPart appends the separator and the escaped part.

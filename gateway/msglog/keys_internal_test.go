@@ -61,7 +61,7 @@ func TestQueryReadsSummaryValuedIndexes(t *testing.T) {
 	old := &Record{Sender: "s", MessageID: "old-1", SessionID: "{old}", IIN: "931002451325", ServiceID: "SVC", Received: t0, Status: "SCSS001"}
 	neu := &Record{Sender: "s", MessageID: "new-1", SessionID: "{new}", IIN: "931002451325", ServiceID: "SVC", Received: t0.Add(time.Second), Status: "SCSS001"}
 	// The old layout: every index entry carries the encoded Summary.
-	req := prepareExpiring(context.Background(), old, expiresAt(time.Now().Add(time.Hour)))
+	req := prepareExpiring(context.Background(), old, expiresAt(time.Now().Add(time.Hour)), false)
 	sv := encodeSummary(&Summary{Sender: old.Sender, MessageID: old.MessageID, SessionID: old.SessionID, ServiceID: old.ServiceID, IIN: old.IIN, Status: old.Status, Received: old.Received})
 	err = db.Update(func(txn *badger.Txn) error {
 		for _, e := range req.entries {

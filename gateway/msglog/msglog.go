@@ -15,6 +15,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/shep-kz/shep/store"
+	"github.com/shep-kz/shep/store/blobs"
 )
 
 // Step is one check or stage of a request's processing.
@@ -64,6 +65,13 @@ type Options struct {
 	// Now is the clock for expiry (Commit time + TTL). Badger compares ExpiresAt with the wall
 	// clock, so a Now in the past shortens the retention by as much.
 	Now func() time.Time
+	// BodyDir, when set, keeps requests and responses in segment files there (package blobs),
+	// the store only pointing to them; empty keeps them in the store (in-memory stores, tests).
+	// A segment is removed once every record in it has expired. Every Log opened on a store must
+	// be given the same BodyDir.
+	BodyDir string
+	// BodySegmentSize is the size at which a new body segment is started (default 64 MiB).
+	BodySegmentSize int64
 }
 
 // Errors. Every error returned wraps one of these, a context error or a store error.
@@ -104,6 +112,10 @@ type Log struct {
 	stopped     chan struct{}
 
 	txns, records atomic.Uint64 // committed transactions (= WAL fsyncs with SyncWrites) and records
+
+	bodies    *blobs.Store // nil: bodies inline in the store
+	sweepStop chan struct{}
+	sweepDone chan struct{}
 }
 
 // Open starts a Log on db and its committer goroutine. Close the Log before db.
@@ -135,6 +147,21 @@ func Open(db *store.DB, opts Options) (*Log, error) {
 		wake:       make(chan struct{}, 1),
 		stopped:    make(chan struct{}),
 	}
+	if opts.BodyDir != "" {
+		b, err := blobs.Open(blobs.Options{Dir: opts.BodyDir, SegmentSize: opts.BodySegmentSize,
+			NoSync: !db.Opts().SyncWrites, Logger: l.log})
+		if err != nil {
+			return nil, fmt.Errorf("msglog: %w", err)
+		}
+		l.bodies = b
+		// Nothing is being written yet: a segment no record points to is a crash's leftover.
+		if err := l.sweepBodies(time.Now(), true); err != nil {
+			b.Close()
+			return nil, err
+		}
+		l.sweepStop, l.sweepDone = make(chan struct{}), make(chan struct{})
+		go l.sweepLoop()
+	}
 	go l.run()
 	return l, nil
 }
@@ -150,6 +177,13 @@ func (l *Log) Close() error {
 	<-l.stopped
 	if was {
 		return ErrClosed
+	}
+	if l.bodies != nil {
+		close(l.sweepStop)
+		<-l.sweepDone
+		if err := l.bodies.Close(); err != nil {
+			l.log.Warn("closing the body segments", "err", err)
+		}
 	}
 	b, r := l.txns.Load(), l.records.Load()
 	l.log.Debug("message log closed", "transactions", b, "records", r)
@@ -284,16 +318,25 @@ type commitReq struct {
 	sender  string // for messages
 	msgID   string
 	sid     string
-	key     []byte // primary
-	sess    []byte // session index
-	entries []*badger.Entry
-	done    chan error // buffered: the committer never blocks on a caller that gave up
-	dup     error      // set by writeTxn: ErrExists, wrapped
+	key     []byte          // primary
+	sess    []byte          // session index
+	entries []*badger.Entry // the record's first; its Value is set by appendBodies with a BodyDir
+	done    chan error      // buffered: the committer never blocks on a caller that gave up
+	dup     error           // set by writeTxn: ErrExists, wrapped
+
+	// With a BodyDir: the header (encodeHeader), Request ‖ Response (a copy: Commit may return
+	// before the committer is done with it), and where appendBodies put them.
+	hdr      []byte
+	blob     []byte
+	reqLen   int64
+	exp      int64
+	appended bool
+	ref      blobs.Ref
 }
 
 // prepare encodes rec and builds its entries, all expiring TTL after now.
 func (l *Log) prepare(ctx context.Context, rec *Record) *commitReq {
-	return prepareExpiring(ctx, rec, expiresAt(l.now().Add(l.ttl)))
+	return prepareExpiring(ctx, rec, expiresAt(l.now().Add(l.ttl)), l.bodies != nil)
 }
 
 // expiresAt is badger's ExpiresAt for exp: Unix seconds, rounded up (never keep less than TTL),
@@ -306,8 +349,9 @@ func expiresAt(exp time.Time) int64 {
 	return max(e, 1)
 }
 
-// prepareExpiring encodes rec and builds its entries, all with the given ExpiresAt.
-func prepareExpiring(ctx context.Context, rec *Record, exp int64) *commitReq {
+// prepareExpiring encodes rec and builds its entries, all with the given ExpiresAt; with separate
+// bodies, the record's value waits for appendBodies.
+func prepareExpiring(ctx context.Context, rec *Record, exp int64, separate bool) *commitReq {
 	sum := summaryOf(rec)
 	sv := encodeSummary(&sum)
 	ts := tsOf(rec.Received)
@@ -320,7 +364,15 @@ func prepareExpiring(ctx context.Context, rec *Record, exp int64) *commitReq {
 	add := func(k, v []byte) {
 		req.entries = append(req.entries, &badger.Entry{Key: k, Value: v, ExpiresAt: uint64(exp)})
 	}
-	add(req.key, encodeRecord(rec))
+	if separate {
+		req.hdr = encodeHeader(rec, 0)
+		req.blob = append(append(make([]byte, 0, len(rec.Request)+len(rec.Response)), rec.Request...), rec.Response...)
+		req.reqLen = int64(len(rec.Request))
+		req.exp = exp
+		add(req.key, nil)
+	} else {
+		add(req.key, encodeRecord(rec))
+	}
 	add(req.sess, sv)
 	// The indexes hold keys only: (ts, sessionID) is in the key, the summary is under the session.
 	add(indexKey(scanPrefix(tagMessage, rec.MessageID), ts, rec.SessionID), nil)
@@ -380,6 +432,12 @@ func (l *Log) write(batch []*commitReq) {
 		}
 		live = append(live, r)
 	}
+	if err := l.appendBodies(live); err != nil {
+		for _, r := range live {
+			r.done <- err
+		}
+		return
+	}
 	for len(live) > 0 {
 		if l.db.IsClosed() {
 			for _, r := range live {
@@ -433,6 +491,9 @@ func (l *Log) writeTxn(reqs []*commitReq) int {
 	}
 	var err error
 	if len(added) > 0 {
+		err = l.noteSegments(txn, added)
+	}
+	if len(added) > 0 && err == nil {
 		if err = txn.Commit(); err != nil {
 			err = fmt.Errorf("msglog: commit: %w", err)
 			l.log.Warn("message log write failed", "records", len(added), "err", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -269,14 +270,19 @@ func TestCommitValidation(t *testing.T) {
 
 // A record is committed durably, whether the log or the store is closed first.
 func TestDurabilityAcrossReopen(t *testing.T) {
-	for _, logFirst := range []bool{true, false} {
-		t.Run(fmt.Sprintf("closeLogFirst=%v", logFirst), func(t *testing.T) {
+	for _, tc := range []struct{ logFirst, bodies bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+		logFirst := tc.logFirst
+		t.Run(fmt.Sprintf("closeLogFirst=%v,bodyDir=%v", logFirst, tc.bodies), func(t *testing.T) {
 			dir := t.TempDir()
+			var opts msglog.Options
+			if tc.bodies {
+				opts.BodyDir = filepath.Join(t.TempDir(), "bodies")
+			}
 			db, err := store.Open(store.Options{Dir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := msglog.Open(db, msglog.Options{})
+			l, err := msglog.Open(db, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,7 +315,7 @@ func TestDurabilityAcrossReopen(t *testing.T) {
 				t.Fatalf("Commit after Close: %v, want ErrClosed", err)
 			}
 
-			l2 := openLog(t, openStore(t, dir), msglog.Options{})
+			l2 := openLog(t, openStore(t, dir), opts)
 			for i := range n {
 				want := mkRec(i)
 				got, err := l2.Get(context.Background(), want.Sender, want.MessageID)

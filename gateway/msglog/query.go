@@ -27,13 +27,18 @@ func (l *Log) get(k []byte) (*Record, error) {
 	var rec *Record
 	err := l.db.View(func(txn *badger.Txn) error {
 		var err error
-		rec, err = getRecord(txn, k)
+		rec, err = l.getRecord(txn, k)
 		return err
 	})
 	return rec, err
 }
 
-func getRecord(txn *badger.Txn, k []byte) (*Record, error) {
+func (l *Log) getRecord(txn *badger.Txn, k []byte) (*Record, error) {
+	return l.readRecord(txn, k, true)
+}
+
+// readRecord reads the record under k, with its bodies or without.
+func (l *Log) readRecord(txn *badger.Txn, k []byte, withBodies bool) (*Record, error) {
 	item, err := txn.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, ErrNotFound
@@ -45,7 +50,10 @@ func getRecord(txn *badger.Txn, k []byte) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("msglog: get: %w", err)
 	}
-	rec, err := decodeRecord(v)
+	rec, body, err := decodeRecord(v)
+	if err == nil && withBodies {
+		err = l.loadBodies(rec, body)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("msglog: get %x: %w", k, err)
 	}
@@ -63,7 +71,7 @@ func (l *Log) BySession(ctx context.Context, sessionID string) (*Record, error) 
 		if err != nil {
 			return err
 		}
-		rec, err = getRecord(txn, primaryKey(s.Sender, s.MessageID, s.SessionID))
+		rec, err = l.getRecord(txn, primaryKey(s.Sender, s.MessageID, s.SessionID))
 		return err
 	})
 	return rec, err
@@ -154,7 +162,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (items []Summary, next string
 		case f.SessionID != "":
 			return q.one(getSummary(txn, sessionKey(f.SessionID)))
 		case f.MessageID != "" && f.Sender != "" && f.Sender != Anonymous:
-			rec, err := getRecord(txn, recordKey(f.Sender, f.MessageID))
+			rec, err := l.readRecord(txn, recordKey(f.Sender, f.MessageID), false)
 			if err != nil {
 				return q.one(Summary{}, err)
 			}

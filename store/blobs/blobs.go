@@ -1,0 +1,363 @@
+// Package blobs keeps immutable byte strings in append-only segment files beside the badger store:
+// the message log's request and response bodies, written with write(2) and read with pread(2).
+//
+// Badger writes its value log through a memory mapping, so every body logged stayed resident as
+// page cache counted in the gateway's RSS (2.3 GB after a million messages), and each fsync made
+// the kernel write-protect and re-fault the mapped pages. Here the bodies go through the page cache
+// like any file, outside the process, and the store keeps only a Ref of a few bytes per record.
+//
+// A Store has one writing segment at a time; segments are never rewritten, only removed whole (the
+// message log removes a segment once every record pointing into it has expired). What Append wrote
+// is durable after Sync. A crash can leave bytes that no record points to at the end of a segment;
+// they are never read, and go with their segment.
+package blobs
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Ref locates one blob.
+type Ref struct {
+	Seg uint32 // segment number
+	Off int64  // offset in the segment
+	Len int64
+	Sum uint32 // CRC-32C of the blob: a damaged or truncated file is caught on read
+}
+
+// Options configure a Store.
+type Options struct {
+	// Dir holds the segment files (created if missing, mode 0700).
+	Dir string
+	// SegmentSize: once the writing segment holds this many bytes, the next Append starts a new
+	// one. Default 64 MiB. An Append is never split between segments.
+	SegmentSize int64
+	// NoSync makes Sync a no-op (bulk loads; a crash may then lose what was appended).
+	NoSync bool
+	Logger *slog.Logger
+}
+
+// Errors.
+var (
+	ErrNotFound = errors.New("blobs: segment not found")
+	ErrCorrupt  = errors.New("blobs: blob damaged or truncated")
+	ErrWriting  = errors.New("blobs: segment is being written")
+	ErrClosed   = errors.New("blobs: closed")
+)
+
+const (
+	defaultSegmentSize = 64 << 20
+	suffix             = ".seg"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Store is a set of segment files. Its methods are safe for concurrent use; Appends are serialised.
+type Store struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+
+	wmu   sync.Mutex // Append, Sync, rotation
+	w     *os.File   // the writing segment, nil until the first Append (or after a failed write)
+	wseg  uint32
+	wsize int64
+	dirty bool // written since the last Sync
+	next  uint32
+
+	mu     sync.RWMutex // segs, closed; readers hold it shared during a read
+	segs   map[uint32]*os.File
+	closed bool
+}
+
+// Open opens the segments in opts.Dir for reading. Writing starts in a new segment at the first
+// Append: a segment left by an earlier process (possibly torn at its end) is never appended to.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("blobs: no directory")
+	}
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = defaultSegmentSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("blobs: %w", err)
+	}
+	s := &Store{dir: opts.Dir, opts: opts, log: opts.Logger, segs: map[uint32]*os.File{}}
+	ids, err := s.list()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		f, err := os.Open(s.path(id))
+		if err != nil {
+			s.closeAll()
+			return nil, fmt.Errorf("blobs: %w", err)
+		}
+		s.segs[id] = f
+		s.next = max(s.next, id+1)
+	}
+	return s, nil
+}
+
+func (s *Store) path(id uint32) string {
+	return filepath.Join(s.dir, fmt.Sprintf("%08x%s", id, suffix))
+}
+
+// list returns the segment numbers in the directory, in order; other files are left alone.
+func (s *Store) list() ([]uint32, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("blobs: %w", err)
+	}
+	var ids []uint32
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), suffix)
+		if !ok || len(name) != 8 || !e.Type().IsRegular() {
+			continue
+		}
+		id, err := strconv.ParseUint(name, 16, 32)
+		if err != nil {
+			continue
+		}
+		ids = append(ids, uint32(id))
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Append writes each blob of bs, in order, to the writing segment (all to the same one) and
+// returns their Refs. They are readable at once and durable after Sync.
+func (s *Store) Append(bs ...[]byte) ([]Ref, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.isClosed() {
+		return nil, ErrClosed
+	}
+	if s.w == nil || s.wsize >= s.opts.SegmentSize {
+		if err := s.rotate(); err != nil {
+			return nil, err
+		}
+	}
+	refs := make([]Ref, len(bs))
+	for i, b := range bs {
+		if _, err := s.w.Write(b); err != nil {
+			// The segment may now end with part of b: write the next Append elsewhere.
+			s.abandon()
+			return nil, fmt.Errorf("blobs: write segment %08x: %w", s.wseg, err)
+		}
+		refs[i] = Ref{Seg: s.wseg, Off: s.wsize, Len: int64(len(b)), Sum: crc32.Checksum(b, castagnoli)}
+		s.wsize += int64(len(b))
+		s.dirty = true
+	}
+	return refs, nil
+}
+
+// rotate starts a new writing segment: the old one is synced (unless NoSync) and kept for reading,
+// the new file's directory entry made durable before anything points into it.
+func (s *Store) rotate() error {
+	if s.w != nil {
+		if err := s.syncLocked(); err != nil {
+			return err
+		}
+		s.w.Close()
+		s.w = nil
+	}
+	id := s.next
+	p := s.path(id)
+	w, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("blobs: %w", err)
+	}
+	r, err := os.Open(p)
+	if err == nil && !s.opts.NoSync {
+		err = syncDir(s.dir)
+	}
+	if err != nil {
+		w.Close()
+		if r != nil {
+			r.Close()
+		}
+		os.Remove(p)
+		return fmt.Errorf("blobs: new segment %08x: %w", id, err)
+	}
+	s.mu.Lock()
+	s.segs[id] = r
+	s.mu.Unlock()
+	s.next = id + 1
+	s.w, s.wseg, s.wsize, s.dirty = w, id, 0, false
+	s.log.Debug("new segment", "segment", id)
+	return nil
+}
+
+// abandon stops writing to the current segment after a failed write or sync: what it holds stays
+// readable, and the next Append starts a new one.
+func (s *Store) abandon() {
+	s.w.Close()
+	s.w, s.dirty = nil, false
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Sync makes everything appended so far durable (fsync of the writing segment; the segments
+// before it were synced when it started).
+func (s *Store) Sync() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.isClosed() {
+		return ErrClosed
+	}
+	return s.syncLocked()
+}
+
+func (s *Store) syncLocked() error {
+	if s.w == nil || !s.dirty || s.opts.NoSync {
+		return nil
+	}
+	if err := s.w.Sync(); err != nil {
+		// After a failed fsync the kernel may have dropped the dirty pages: nothing written since
+		// the last good Sync can be trusted, so no caller may commit a Ref to it.
+		seg := s.wseg
+		s.abandon()
+		return fmt.Errorf("blobs: sync segment %08x: %w", seg, err)
+	}
+	s.dirty = false
+	return nil
+}
+
+// Read returns the blob ref points to, checked against its CRC.
+func (s *Store) Read(ref Ref) ([]byte, error) {
+	if ref.Len < 0 || ref.Off < 0 {
+		return nil, fmt.Errorf("%w: ref %+v", ErrCorrupt, ref)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	f := s.segs[ref.Seg]
+	if f == nil {
+		return nil, fmt.Errorf("%w: %08x", ErrNotFound, ref.Seg)
+	}
+	b := make([]byte, ref.Len)
+	if _, err := f.ReadAt(b, ref.Off); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: segment %08x ends before %d+%d", ErrCorrupt, ref.Seg, ref.Off, ref.Len)
+		}
+		return nil, fmt.Errorf("blobs: read segment %08x: %w", ref.Seg, err)
+	}
+	if crc32.Checksum(b, castagnoli) != ref.Sum {
+		return nil, fmt.Errorf("%w: checksum mismatch in segment %08x at %d", ErrCorrupt, ref.Seg, ref.Off)
+	}
+	return b, nil
+}
+
+// Segment describes one segment file.
+type Segment struct {
+	ID      uint32
+	Size    int64
+	Writing bool // the segment Appends go to: it cannot be removed
+}
+
+// Segments lists the segments, in order.
+func (s *Store) Segments() ([]Segment, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	out := make([]Segment, 0, len(s.segs))
+	for id, f := range s.segs {
+		seg := Segment{ID: id, Writing: s.w != nil && id == s.wseg}
+		if fi, err := f.Stat(); err == nil {
+			seg.Size = fi.Size()
+		}
+		out = append(out, seg)
+	}
+	slices.SortFunc(out, func(a, b Segment) int { return int(int64(a.ID) - int64(b.ID)) })
+	return out, nil
+}
+
+// Remove deletes segment id. Reads of it then fail with ErrNotFound. The writing segment cannot
+// be removed (ErrWriting).
+func (s *Store) Remove(id uint32) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.w != nil && id == s.wseg {
+		return fmt.Errorf("%w: %08x", ErrWriting, id)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	f := s.segs[id]
+	if f == nil {
+		return fmt.Errorf("%w: %08x", ErrNotFound, id)
+	}
+	f.Close()
+	delete(s.segs, id)
+	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blobs: %w", err)
+	}
+	return nil
+}
+
+// Close syncs the writing segment and closes every file. Later calls return
+// ErrClosed.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.isClosed() {
+		return ErrClosed
+	}
+	var err error
+	if s.w != nil {
+		if s.dirty { // with NoSync too: a bulk load wants its bytes on disk once it is done
+			err = s.w.Sync()
+		}
+		s.w.Close()
+		s.w = nil
+	}
+	s.closeAll()
+	if err != nil {
+		return fmt.Errorf("blobs: close: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.segs {
+		f.Close()
+	}
+	s.segs = map[uint32]*os.File{}
+	s.closed = true
+}
+
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
