@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -216,5 +217,57 @@ func TestRequireAttachments(t *testing.T) {
 		case tt.refused != "" && (d == nil || !d.Refuse || !strings.Contains(d.Reason, tt.refused)):
 			t.Errorf("%d: %+v, want a refusal mentioning %q", i, d, tt.refused)
 		}
+	}
+}
+
+// Decisions on different applications run in parallel, on one application once: of several
+// specialists refusing it at the same moment exactly one issues a result, and every result has
+// its own number.
+func TestConcurrentDecisions(t *testing.T) {
+	o := system(t, provider.Options{})
+	s, err := provider.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const apps, tries = 6, 5
+	var numbers []string
+	for range apps {
+		resp, err := s.Handle(ctx, request("ZKO-1", "931002451325", "identity-document"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, number(t, resp))
+	}
+	var won, lost atomic.Int64
+	var wg sync.WaitGroup
+	for _, n := range numbers {
+		for i := range tries {
+			wg.Go(func() {
+				_, err := s.Refuse(ctx, n, provider.Actor{Name: fmt.Sprint("СПЕЦИАЛИСТ ", i)}, "Нет оснований.", "")
+				switch {
+				case err == nil:
+					won.Add(1)
+				case errors.Is(err, cases.ErrTransition):
+					lost.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if won.Load() != apps || lost.Load() != apps*(tries-1) {
+		t.Fatalf("%d results issued, %d refused as already decided; want %d and %d", won.Load(), lost.Load(), apps, apps*(tries-1))
+	}
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		c, err := o.Cases.Get(ctx, n)
+		if err != nil || c.Status != cases.Refused || c.Result == nil {
+			t.Fatalf("%s: %+v %v", n, c, err)
+		}
+		if seen[c.Result.Number] {
+			t.Fatalf("result number %s issued twice", c.Result.Number)
+		}
+		seen[c.Result.Number] = true
 	}
 }
