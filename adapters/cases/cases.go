@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"time"
@@ -211,9 +212,18 @@ func messageKey(sender, id string) []byte {
 // Store keeps cases in the embedded store.
 type Store struct {
 	db *store.DB
-	// counters serialises the transactions that increment a counter: every creation touches the
-	// same key, and optimistic retries alone starve under concurrent submissions.
-	counters sync.Mutex
+	// counters serialise the transactions that increment a counter: the creations of one
+	// service's applications of a day all touch the same key, and optimistic retries alone starve
+	// under concurrent submissions. One lock per counter (by hash): with a single lock for all of
+	// them every application and every result waited for the others' fsyncs, one at a time.
+	counters [64]sync.Mutex
+}
+
+// counterLock is the lock of the counter name (shared with the names that hash alike).
+func (s *Store) counterLock(name string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return &s.counters[h.Sum32()%uint32(len(s.counters))]
 }
 
 // New returns a store on db.
@@ -240,8 +250,9 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	}
 	ev.Action = ActRegister
 	var out *Case
-	s.counters.Lock()
-	defer s.counters.Unlock()
+	mu := s.counterLock(c.ServiceID + "\x00" + c.Received.Format("20060102"))
+	mu.Lock()
+	defer mu.Unlock()
 	err := s.retry(ctx, func(txn *badger.Txn) error {
 		created = false
 		if c.SenderID != "" && c.MessageID != "" {
@@ -288,8 +299,9 @@ func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
 		return 0, err
 	}
 	var n uint64
-	s.counters.Lock()
-	defer s.counters.Unlock()
+	mu := s.counterLock("n\x00" + name)
+	mu.Lock()
+	defer mu.Unlock()
 	err := s.retry(ctx, func(txn *badger.Txn) (err error) {
 		n, err = incr(txn, "n\x00"+name)
 		return err
