@@ -117,8 +117,8 @@ type CRLOptions struct {
 	// Run fetches a source again when it is due: Margin before its CRL's nextUpdate, but at the
 	// latest Refresh after the last fetch (a source implementing Periodic may set its own), so
 	// that revocations published early are seen. A fetch that fails, or gives a CRL that is
-	// itself within Margin of its nextUpdate, is retried after RetryAfter; failures back off,
-	// doubling up to MaxBackoff (and never beyond the source's Refresh).
+	// itself within Margin of its nextUpdate (or past it), is retried after RetryAfter, backing
+	// off, doubling up to MaxBackoff (and never beyond the source's Refresh), while it goes on.
 	Refresh    time.Duration // default 1h
 	Margin     time.Duration // default 10 min
 	MaxBackoff time.Duration // default 10 min
@@ -319,28 +319,33 @@ func (s *CRLStore) scheduleLocked(src Source, ok bool) {
 		period = p.RefreshEvery()
 	}
 	retry := min(s.opts.RetryAfter, period)
-	if !ok {
+	backoff := func() time.Duration {
 		s.failures[name]++
-		backoff, limit := retry, min(s.opts.MaxBackoff, period)
-		for i := 1; i < s.failures[name] && backoff < limit; i++ {
-			backoff *= 2
+		d, limit := retry, min(s.opts.MaxBackoff, period)
+		for i := 1; i < s.failures[name] && d < limit; i++ {
+			d *= 2
 		}
-		s.next[name] = now.Add(min(backoff, limit))
+		return min(d, limit)
+	}
+	if !ok {
+		s.next[name] = now.Add(backoff())
 		return
 	}
-	s.failures[name] = 0
 	next := now.Add(period)
 	if info := s.lists[name]; info != nil && !info.list.NextUpdate.IsZero() {
-		// Near its nextUpdate: fetch again before it; a publisher still serving a CRL that
-		// close to (or past) its end is asked again after retry.
+		// Near its nextUpdate: fetch again before it.
 		early := info.list.NextUpdate.Add(-s.opts.Margin)
-		if floor := now.Add(retry); early.Before(floor) {
-			early = floor
+		if !early.After(now.Add(retry)) {
+			// The publisher still serves a CRL that close to (or past) its end: ask again soon,
+			// but back off as after a failure, not every RetryAfter for as long as it lasts.
+			s.next[name] = now.Add(backoff())
+			return
 		}
 		if early.Before(next) {
 			next = early
 		}
 	}
+	s.failures[name] = 0
 	s.next[name] = next
 }
 

@@ -155,10 +155,19 @@ func TestRunFetchesWhenDue(t *testing.T) {
 			[]time.Duration{time.Hour, time.Hour, time.Hour}},
 		{"short CRL: Margin before its nextUpdate", 0, func(*runClock) func(int, time.Time) ([]byte, error) { return fresh(25 * time.Minute) },
 			[]time.Duration{15 * time.Minute, 15 * time.Minute, 15 * time.Minute}},
-		{"publisher serves a CRL about to expire: RetryAfter", 0, func(*runClock) func(int, time.Time) ([]byte, error) {
+		{"publisher keeps serving a CRL about to expire, then past it: RetryAfter, backing off", 0, func(*runClock) func(int, time.Time) ([]byte, error) {
 			stale := ci.crl(t, 1, t0.Add(-time.Hour), t0.Add(12*time.Minute))
 			return func(int, time.Time) ([]byte, error) { return stale, nil }
-		}, []time.Duration{2 * time.Minute, 30 * time.Second, 30 * time.Second}},
+		}, []time.Duration{2 * time.Minute, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}},
+		{"publisher late with its next CRL: back to the normal schedule once it comes", 0, func(*runClock) func(int, time.Time) ([]byte, error) {
+			stale := ci.crl(t, 1, t0.Add(-time.Hour), t0.Add(12*time.Minute))
+			return func(n int, now time.Time) ([]byte, error) {
+				if n <= 3 {
+					return stale, nil
+				}
+				return ci.crl(t, int64(n), now, now.Add(7*24*time.Hour)), nil
+			}
+		}, []time.Duration{2 * time.Minute, 30 * time.Second, time.Minute, time.Hour}},
 		{"failures back off up to MaxBackoff, then the normal schedule", 0, func(*runClock) func(int, time.Time) ([]byte, error) {
 			return func(n int, now time.Time) ([]byte, error) {
 				if n <= 5 {

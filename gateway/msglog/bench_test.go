@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,14 +35,21 @@ var (
 // with SyncWrites. grouped is the committer with MaxBatch 256; MaxBatch=1 is the committer
 // writing one record per transaction; txn-per-record has every goroutine write its own
 // transaction (badger's write pipeline batches them, but syncs the WAL once per transaction).
+// "segments" is the gateway's layout: the bodies in segment files (BodyDir), fsynced per batch too.
 func BenchmarkCommit(b *testing.B) {
 	for _, c := range []struct {
 		name     string
 		maxBatch int
 		direct   bool
-	}{{"grouped", 256, false}, {"MaxBatch=1", 1, false}, {"txn-per-record", 0, true}} {
+		segments bool
+	}{{"grouped,segments", 256, false, true}, {"grouped", 256, false, false}, {"MaxBatch=1", 1, false, false}, {"txn-per-record", 0, true, false}} {
 		b.Run(c.name, func(b *testing.B) {
-			l := openLog(b, openStore(b, b.TempDir()), msglog.Options{MaxBatch: c.maxBatch})
+			dir := b.TempDir()
+			opts := msglog.Options{MaxBatch: c.maxBatch}
+			if c.segments {
+				opts.BodyDir = filepath.Join(dir, "bodies")
+			}
+			l := openLog(b, openStore(b, filepath.Join(dir, "store")), opts)
 			var n atomic.Int64
 			b.SetParallelism(32)
 			b.ResetTimer()

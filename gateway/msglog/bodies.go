@@ -53,7 +53,7 @@ func (l *Log) appendBodies(reqs []*commitReq) error {
 	}
 	for i, r := range todo {
 		r.ref, r.appended = refs[i], true
-		r.entries[0].Value = encodeRecordRef(r.hdr, bodyRef{Ref: r.ref, reqLen: r.reqLen})
+		r.entries[0].Value = encodeRecordRef(bodyRef{Ref: r.ref, hdrLen: r.hdrLen, reqLen: r.reqLen})
 		r.blob = nil
 	}
 	return nil
@@ -189,18 +189,14 @@ func (l *Log) sweepLoop() {
 	}
 }
 
-// loadBodies reads the Request and Response of a version 2 record.
-func (l *Log) loadBodies(rec *Record, body *bodyRef) error {
-	if body == nil {
-		return nil
-	}
+// readBlob reads the record of a version 2 value from its segment.
+func (l *Log) readBlob(body *bodyRef) (*Record, error) {
 	if l.bodies == nil {
-		return fmt.Errorf("%w: the record's bodies are in segment files, and this log was opened without a BodyDir", errCorrupt)
+		return nil, fmt.Errorf("%w: the record is in segment files, and this log was opened without a BodyDir", errCorrupt)
 	}
 	b, err := l.bodies.Read(body.Ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	setBodies(rec, body, b)
-	return nil
+	return decodeBlob(b, body)
 }

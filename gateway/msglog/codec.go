@@ -22,11 +22,12 @@ import (
 //	uvarint len ‖ Request     as received
 //	uvarint len ‖ Response    as sent
 //
-// Version 2, when the Log keeps bodies in segment files (Options.BodyDir): the same header, then
-// where Request ‖ Response is, instead of the bodies themselves:
+// Version 2, when the Log keeps bodies in segment files (Options.BodyDir): only where the record
+// is, header ‖ Request ‖ Response as one blob in a segment (the store keeps ~20 bytes a record
+// instead of ~1 KB of header: less for badger to flush, compact and map):
 //
-//	0x02, uvarint hdrLen, header;
-//	uvarint segment, uvarint offset, uvarint len(Request), uvarint len(Response), 4 bytes CRC-32C
+//	0x02, uvarint segment, uvarint offset, uvarint len(header), uvarint len(Request),
+//	uvarint len(Response), 4 bytes CRC-32C of the blob
 //
 // Decoding reads the value once into an owned buffer: Request and Response are sub-slices of it
 // (no second copy) and every string of the header is a substring of a single string conversion
@@ -63,24 +64,38 @@ func encodeRecord(r *Record) []byte {
 	return append(out, r.Response...)
 }
 
-// bodyRef is where a version 2 record's Request ‖ Response is.
+// bodyRef is where a version 2 record's header ‖ Request ‖ Response is.
 type bodyRef struct {
 	blobs.Ref
-	reqLen int64
+	hdrLen, reqLen int64
 }
 
-// encodeRecordRef is the version 2 value for a record whose header is hdr (encodeHeader) and whose
-// bodies are at body.
-func encodeRecordRef(hdr []byte, body bodyRef) []byte {
-	out := make([]byte, 0, 1+binary.MaxVarintLen64*5+4+len(hdr))
+// encodeRecordRef is the version 2 value of the record at body.
+func encodeRecordRef(body bodyRef) []byte {
+	out := make([]byte, 0, 1+binary.MaxVarintLen64*5+4)
 	out = append(out, codecVersionRef)
-	out = binary.AppendUvarint(out, uint64(len(hdr)))
-	out = append(out, hdr...)
 	out = binary.AppendUvarint(out, uint64(body.Seg))
 	out = binary.AppendUvarint(out, uint64(body.Off))
+	out = binary.AppendUvarint(out, uint64(body.hdrLen))
 	out = binary.AppendUvarint(out, uint64(body.reqLen))
-	out = binary.AppendUvarint(out, uint64(body.Len-body.reqLen))
+	out = binary.AppendUvarint(out, uint64(body.Len-body.hdrLen-body.reqLen))
 	return binary.BigEndian.AppendUint32(out, body.Sum)
+}
+
+// decodeRef decodes a version 2 value.
+func decodeRef(v []byte) (*bodyRef, error) {
+	r := reader{b: v, off: 1}
+	seg, off, hdrLen, reqLen, respLen := r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
+	i, j := r.span(4)
+	if r.err == nil && (seg > math.MaxUint32 || off > math.MaxInt64 || hdrLen > math.MaxInt32 ||
+		reqLen > math.MaxInt32 || respLen > math.MaxInt32 || r.off != len(v)) {
+		r.fail()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return &bodyRef{Ref: blobs.Ref{Seg: uint32(seg), Off: int64(off), Len: int64(hdrLen + reqLen + respLen),
+		Sum: binary.BigEndian.Uint32(v[i:j])}, hdrLen: int64(hdrLen), reqLen: int64(reqLen)}, nil
 }
 
 // encodeHeader encodes everything of r but its bodies; extra is room to leave for them.
@@ -184,10 +199,14 @@ func (r *reader) time() time.Time {
 	return time.Unix(sec, int64(nsec)).UTC()
 }
 
-// decodeRecord decodes v, which the Record then owns (Request and Response alias it). A version 2
-// record comes back without its bodies and with where they are.
+// decodeRecord decodes v, which the Record then owns (Request and Response alias it). Of a
+// version 2 value it returns only where the record is (decodeBlob reads it from there).
 func decodeRecord(v []byte) (*Record, *bodyRef, error) {
-	if len(v) == 0 || v[0] != codecVersion && v[0] != codecVersionRef {
+	if len(v) > 0 && v[0] == codecVersionRef {
+		body, err := decodeRef(v)
+		return nil, body, err
+	}
+	if len(v) == 0 || v[0] != codecVersion {
 		return nil, nil, fmt.Errorf("%w: unknown version", errCorrupt)
 	}
 	outer := reader{b: v, off: 1}
@@ -195,7 +214,40 @@ func decodeRecord(v []byte) (*Record, *bodyRef, error) {
 	if outer.err != nil {
 		return nil, nil, outer.err
 	}
-	h := reader{b: v[i:j], s: string(v[i:j])}
+	rec, err := decodeHeader(v[i:j])
+	rec.Request = outer.bytes()
+	rec.Response = outer.bytes()
+	if outer.err == nil && outer.off != len(v) {
+		outer.fail()
+	}
+	if err := errors.Join(err, outer.err); err != nil {
+		return nil, nil, err
+	}
+	return rec, nil, nil
+}
+
+// decodeBlob decodes the record of a version 2 value from its blob b (blobs checked its CRC).
+func decodeBlob(b []byte, body *bodyRef) (*Record, error) {
+	if int64(len(b)) != body.Len {
+		return nil, errCorrupt
+	}
+	rec, err := decodeHeader(b[:body.hdrLen])
+	if err != nil {
+		return nil, err
+	}
+	if n := body.hdrLen + body.reqLen; body.reqLen > 0 {
+		rec.Request = b[body.hdrLen:n:n]
+	}
+	if n := body.hdrLen + body.reqLen; int64(len(b)) > n {
+		rec.Response = b[n:]
+	}
+	return rec, nil
+}
+
+// decodeHeader decodes a header (encodeHeader); the Record's strings share one copy of it. The
+// Record is never nil, its fields partial on error.
+func decodeHeader(hdr []byte) (*Record, error) {
+	h := reader{b: hdr, s: string(hdr)}
 	rec := &Record{}
 	for _, p := range [...]*string{&rec.Sender, &rec.MessageID, &rec.SessionID, &rec.CorrelationID,
 		&rec.ServiceID, &rec.RouteID, &rec.Channel, &rec.IIN, &rec.SignerIIN, &rec.SignerBIN,
@@ -222,39 +274,7 @@ func decodeRecord(v []byte) (*Record, *bodyRef, error) {
 	if h.err == nil && h.off != len(h.b) {
 		h.fail()
 	}
-	var body *bodyRef
-	if v[0] == codecVersionRef {
-		seg, off, reqLen, respLen := outer.uvarint(), outer.uvarint(), outer.uvarint(), outer.uvarint()
-		i, j := outer.span(4)
-		if seg > math.MaxUint32 || off > math.MaxInt64 || reqLen > math.MaxInt32 || respLen > math.MaxInt32 {
-			outer.fail()
-		}
-		if outer.err == nil {
-			body = &bodyRef{Ref: blobs.Ref{Seg: uint32(seg), Off: int64(off), Len: int64(reqLen + respLen),
-				Sum: binary.BigEndian.Uint32(v[i:j])}, reqLen: int64(reqLen)}
-		}
-	} else {
-		rec.Request = outer.bytes()
-		rec.Response = outer.bytes()
-	}
-	if outer.err == nil && outer.off != len(v) {
-		outer.fail()
-	}
-	if err := errors.Join(h.err, outer.err); err != nil {
-		return nil, nil, err
-	}
-	return rec, body, nil
-}
-
-// setBodies gives rec its Request and Response from b, the blob body points to.
-func setBodies(rec *Record, body *bodyRef, b []byte) {
-	rec.Request, rec.Response = nil, nil
-	if body.reqLen > 0 {
-		rec.Request = b[:body.reqLen:body.reqLen]
-	}
-	if int64(len(b)) > body.reqLen {
-		rec.Response = b[body.reqLen:]
-	}
+	return rec, h.err
 }
 
 func summaryOf(r *Record) Summary {

@@ -324,10 +324,10 @@ type commitReq struct {
 	done    chan error      // buffered: the committer never blocks on a caller that gave up
 	dup     error           // set by writeTxn: ErrExists, wrapped
 
-	// With a BodyDir: the header (encodeHeader), Request ‖ Response (a copy: Commit may return
-	// before the committer is done with it), and where appendBodies put them.
-	hdr      []byte
+	// With a BodyDir: header ‖ Request ‖ Response (a copy: Commit may return before the
+	// committer is done with it), and where appendBodies put it.
 	blob     []byte
+	hdrLen   int64
 	reqLen   int64
 	exp      int64
 	appended bool
@@ -365,8 +365,9 @@ func prepareExpiring(ctx context.Context, rec *Record, exp int64, separate bool)
 		req.entries = append(req.entries, &badger.Entry{Key: k, Value: v, ExpiresAt: uint64(exp)})
 	}
 	if separate {
-		req.hdr = encodeHeader(rec, 0)
-		req.blob = append(append(make([]byte, 0, len(rec.Request)+len(rec.Response)), rec.Request...), rec.Response...)
+		n := len(rec.Request) + len(rec.Response)
+		req.blob = append(append(encodeHeader(rec, n), rec.Request...), rec.Response...)
+		req.hdrLen = int64(len(req.blob) - n)
 		req.reqLen = int64(len(rec.Request))
 		req.exp = exp
 		add(req.key, nil)

@@ -34,11 +34,6 @@ func (l *Log) get(k []byte) (*Record, error) {
 }
 
 func (l *Log) getRecord(txn *badger.Txn, k []byte) (*Record, error) {
-	return l.readRecord(txn, k, true)
-}
-
-// readRecord reads the record under k, with its bodies or without.
-func (l *Log) readRecord(txn *badger.Txn, k []byte, withBodies bool) (*Record, error) {
 	item, err := txn.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, ErrNotFound
@@ -51,8 +46,8 @@ func (l *Log) readRecord(txn *badger.Txn, k []byte, withBodies bool) (*Record, e
 		return nil, fmt.Errorf("msglog: get: %w", err)
 	}
 	rec, body, err := decodeRecord(v)
-	if err == nil && withBodies {
-		err = l.loadBodies(rec, body)
+	if err == nil && body != nil {
+		rec, err = l.readBlob(body)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("msglog: get %x: %w", k, err)
@@ -162,7 +157,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (items []Summary, next string
 		case f.SessionID != "":
 			return q.one(getSummary(txn, sessionKey(f.SessionID)))
 		case f.MessageID != "" && f.Sender != "" && f.Sender != Anonymous:
-			rec, err := l.readRecord(txn, recordKey(f.Sender, f.MessageID), false)
+			rec, err := l.getRecord(txn, recordKey(f.Sender, f.MessageID))
 			if err != nil {
 				return q.one(Summary{}, err)
 			}
