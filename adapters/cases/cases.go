@@ -217,6 +217,8 @@ type Store struct {
 	// under concurrent submissions. One lock per counter (by hash): with a single lock for all of
 	// them every application and every result waited for the others' fsyncs, one at a time.
 	counters [64]sync.Mutex
+	blocksMu sync.Mutex
+	blocks   map[string]*block // NextNumber's reserved numbers, by counter (each under its counter's lock)
 }
 
 // counterLock is the lock of the counter name (shared with the names that hash alike).
@@ -227,7 +229,7 @@ func (s *Store) counterLock(name string) *sync.Mutex {
 }
 
 // New returns a store on db.
-func New(db *store.DB) *Store { return &Store{db: db} }
+func New(db *store.DB) *Store { return &Store{db: db, blocks: map[string]*block{}} }
 
 func clean(parts ...string) error {
 	for _, p := range parts {
@@ -292,27 +294,53 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	return out, created, err
 }
 
+// numberBlock is how many numbers NextNumber reserves in the store at a time.
+const numberBlock = 32
+
+// block is the part of a counter reserved in the store and not yet handed out: next…end.
+type block struct{ next, end uint64 }
+
 // NextNumber returns the next value of the named counter (e.g. an organisation's output
-// documents of a year), starting at 1. It is durable and has no gaps.
+// documents of a year), starting at 1. A number is never handed out twice, across restarts too:
+// numbers are reserved in the store numberBlock at a time (one fsync per block rather than per
+// number, which put an fsync under a lock into every decision), so a restart skips the rest of
+// the block it reserved last.
 func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
 	if err := clean(name); err != nil {
 		return 0, err
 	}
-	var n uint64
 	mu := s.counterLock("n\x00" + name)
 	mu.Lock()
 	defer mu.Unlock()
-	err := s.retry(ctx, func(txn *badger.Txn) (err error) {
-		n, err = incr(txn, "n\x00"+name)
-		return err
-	})
-	return n, err
+	s.blocksMu.Lock()
+	b := s.blocks[name]
+	s.blocksMu.Unlock()
+	if b == nil || b.next > b.end {
+		var end uint64
+		err := s.retry(ctx, func(txn *badger.Txn) (err error) {
+			end, err = add(txn, "n\x00"+name, numberBlock)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		b = &block{next: end - numberBlock + 1, end: end}
+		s.blocksMu.Lock()
+		s.blocks[name] = b
+		s.blocksMu.Unlock()
+	}
+	n := b.next
+	b.next++
+	return n, nil
 }
 
-func incr(txn *badger.Txn, name string) (uint64, error) {
-	k := counterKey(name)
+func incr(txn *badger.Txn, name string) (uint64, error) { return add(txn, name, 1) }
+
+// add adds k to the counter name and returns its new value.
+func add(txn *badger.Txn, name string, k uint64) (uint64, error) {
+	key := counterKey(name)
 	var n uint64
-	it, err := txn.Get(k)
+	it, err := txn.Get(key)
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
 	case err != nil:
@@ -328,8 +356,8 @@ func incr(txn *badger.Txn, name string) (uint64, error) {
 			return 0, err
 		}
 	}
-	n++
-	return n, txn.Set(k, binary.BigEndian.AppendUint64(nil, n))
+	n += k
+	return n, txn.Set(key, binary.BigEndian.AppendUint64(nil, n))
 }
 
 // put writes c and keeps the indexes in step with the previous version old (nil when new).

@@ -147,3 +147,54 @@ func TestStore(t *testing.T) {
 		t.Errorf("NextNumber: %d %v", n, err)
 	}
 }
+
+// Result numbers: consecutive within a run, never repeated, also by concurrent callers and across
+// a restart (which skips the rest of the reserved block).
+func TestNextNumber(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openStore(t, dir)
+	s := New(db)
+	seen := map[uint64]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				n, err := s.NextNumber(ctx, "org/2026")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if seen[n] {
+					t.Errorf("number %d handed out twice", n)
+				}
+				seen[n] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for n := uint64(1); n <= 80; n++ {
+		if !seen[n] {
+			t.Fatalf("80 numbers in one run are not 1…80: %d missing", n)
+		}
+	}
+	if n, err := s.NextNumber(ctx, "other/2026"); err != nil || n != 1 {
+		t.Fatalf("another counter: %d, %v", n, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openStore(t, dir)
+	defer db.Close()
+	s = New(db)
+	n, err := s.NextNumber(ctx, "org/2026")
+	if err != nil || n <= 80 || n > 80+numberBlock {
+		t.Fatalf("first number after a restart: %d, %v; want 81…%d", n, err, 80+numberBlock)
+	}
+	if m, err := s.NextNumber(ctx, "org/2026"); err != nil || m != n+1 {
+		t.Fatalf("next: %d, %v; want %d", m, err, n+1)
+	}
+}
