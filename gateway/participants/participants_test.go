@@ -3,6 +3,7 @@ package participants_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -94,5 +95,38 @@ func TestRegistry(t *testing.T) {
 	}
 	if err := r.Delete(ctx, "portal"); !errors.Is(err, participants.ErrUnknown) {
 		t.Errorf("second delete: %v", err)
+	}
+}
+
+// The first requests of a sender after a start all miss the cache at once: one bcrypt comparison
+// serves them all; wrong passwords are each compared, and refused.
+func TestAuthenticateConcurrentFirst(t *testing.T) {
+	db, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := participants.New(db, participants.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Put(ctx, participants.Spec{ID: "portal", Password: ptr("s3cret")}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			pw, want := "s3cret", error(nil)
+			if i%8 == 7 {
+				pw, want = "wrong", participants.ErrPassword
+			}
+			if _, err := r.Authenticate(ctx, "portal", pw); !errors.Is(err, want) {
+				t.Errorf("Authenticate(%q) = %v, want %v", pw, err, want)
+			}
+		})
+	}
+	wg.Wait()
+	if n := r.Compared(); n != 1+4 {
+		t.Fatalf("%d bcrypt comparisons for 28 right and 4 wrong passwords, want 5", n)
 	}
 }
