@@ -11,9 +11,9 @@ import (
 	"github.com/shep-kz/shep/store/blobs"
 )
 
-// Bodies in segment files (Options.BodyDir). The committer appends a batch's Request ‖ Response
-// blobs to the writing segment, syncs it, and only then commits the records pointing to them, so
-// a committed record never points to bytes a crash could lose. In the same transaction it records,
+// Records in segment files (Options.BodyDir). The committer appends a batch's records (header ‖
+// Request ‖ Response, one blob each) to the writing segment, syncs it, and only then commits the
+// entries pointing to them, so a committed entry never points to bytes a crash could lose. In the same transaction it records,
 // under b ⟨segment⟩, the latest ExpiresAt of the records in that segment: the segment is removed
 // once that has passed (plus sweepMargin), when no record in it can be read any more.
 

@@ -65,8 +65,9 @@ type Options struct {
 	// Now is the clock for expiry (Commit time + TTL). Badger compares ExpiresAt with the wall
 	// clock, so a Now in the past shortens the retention by as much.
 	Now func() time.Time
-	// BodyDir, when set, keeps requests and responses in segment files there (package blobs),
-	// the store only pointing to them; empty keeps them in the store (in-memory stores, tests).
+	// BodyDir, when set, keeps each record (header, request, response) in segment files there
+	// (package blobs), the store holding its indexes and where it is; empty keeps records in the
+	// store (in-memory stores, tests).
 	// A segment is removed once every record in it has expired. Every Log opened on a store must
 	// be given the same BodyDir.
 	BodyDir string

@@ -1,9 +1,9 @@
 // Package blobs keeps immutable byte strings in append-only segment files beside the badger store:
-// the message log's request and response bodies, written with write(2) and read with pread(2).
+// the message log's records (header, request, response), written with write(2), read with pread(2).
 //
 // Badger writes its value log through a memory mapping, so every body logged stayed resident as
 // page cache counted in the gateway's RSS (2.3 GB after a million messages), and each fsync made
-// the kernel write-protect and re-fault the mapped pages. Here the bodies go through the page cache
+// the kernel write-protect and re-fault the mapped pages. Here the records go through the page cache
 // like any file, outside the process, and the store keeps only a Ref of a few bytes per record.
 //
 // A Store has one writing segment at a time; segments are never rewritten, only removed whole (the
