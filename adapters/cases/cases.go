@@ -9,13 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/shep-kz/shep/internal/stripe"
 	"github.com/shep-kz/shep/store"
 )
 
@@ -216,16 +216,9 @@ type Store struct {
 	// service's applications of a day all touch the same key, and optimistic retries alone starve
 	// under concurrent submissions. One lock per counter (by hash): with a single lock for all of
 	// them every application and every result waited for the others' fsyncs, one at a time.
-	counters [64]sync.Mutex
+	counters stripe.Mutexes
 	blocksMu sync.Mutex
 	blocks   map[string]*block // NextNumber's reserved numbers, by counter (each under its counter's lock)
-}
-
-// counterLock is the lock of the counter name (shared with the names that hash alike).
-func (s *Store) counterLock(name string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return &s.counters[h.Sum32()%uint32(len(s.counters))]
 }
 
 // New returns a store on db.
@@ -252,7 +245,7 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	}
 	ev.Action = ActRegister
 	var out *Case
-	mu := s.counterLock(c.ServiceID + "\x00" + c.Received.Format("20060102"))
+	mu := s.counters.For(c.ServiceID + "\x00" + c.Received.Format("20060102"))
 	mu.Lock()
 	defer mu.Unlock()
 	err := s.retry(ctx, func(txn *badger.Txn) error {
@@ -309,7 +302,7 @@ func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
 	if err := clean(name); err != nil {
 		return 0, err
 	}
-	mu := s.counterLock("n\x00" + name)
+	mu := s.counters.For("n\x00" + name)
 	mu.Lock()
 	defer mu.Unlock()
 	s.blocksMu.Lock()

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/shep-kz/shep/adapters/worktime"
 	"github.com/shep-kz/shep/gateway/application"
 	"github.com/shep-kz/shep/gateway/faults"
+	"github.com/shep-kz/shep/internal/stripe"
 )
 
 // Input is what rules decide on.
@@ -109,14 +109,7 @@ type System struct {
 	// caseMu serialise the decisions and specialists' actions on one application, so that it is
 	// decided once; different applications are decided in parallel (one lock for the whole system
 	// held the result's signature and two fsyncs: a few hundred decisions a second at most).
-	caseMu [64]sync.Mutex
-}
-
-// caseLock is the lock of application number (shared with the numbers that hash alike).
-func (s *System) caseLock(number string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(number))
-	return &s.caseMu[h.Sum32()%uint32(len(s.caseMu))]
+	caseMu stripe.Mutexes
 }
 
 // New checks opts and returns the system.
@@ -430,7 +423,7 @@ func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, overri
 // issue signs the decision's result and records it, moving the application to completed or
 // refused.
 func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision, auto bool) (*cases.Case, error) {
-	mu := s.caseLock(number)
+	mu := s.caseMu.For(number)
 	mu.Lock()
 	defer mu.Unlock()
 	c, err := s.o.Cases.Get(ctx, number)
@@ -611,7 +604,7 @@ func (s *System) act(ctx context.Context, number string, fn func(*cases.Case) er
 	if c.System != s.o.Name {
 		return nil, fmt.Errorf("%w: %s belongs to %s", cases.ErrNotFound, number, c.System)
 	}
-	mu := s.caseLock(number)
+	mu := s.caseMu.For(number)
 	mu.Lock() // not while an automatic decision on it is being issued
 	c, err = s.o.Cases.Update(ctx, number, fn)
 	mu.Unlock()

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/shep-kz/shep/internal/stripe"
 	"github.com/shep-kz/shep/store"
 )
 
@@ -95,7 +95,7 @@ type Registry struct {
 	// checking serialises the bcrypt comparisons of one sender (by hash), so that the first
 	// requests after a start, all missing ok at once, cost one comparison (~60 ms of CPU) and not
 	// one each: 32 of them took both cores for a second.
-	checking [16]sync.Mutex
+	checking stripe.Mutexes
 	compared atomic.Int64 // bcrypt comparisons made (tests)
 }
 
@@ -291,9 +291,7 @@ func (r *Registry) Authenticate(ctx context.Context, id, password string) (*Send
 	if r.known(id, sum) {
 		return s, nil
 	}
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	mu := &r.checking[h.Sum32()%uint32(len(r.checking))]
+	mu := r.checking.For(id)
 	mu.Lock()
 	defer mu.Unlock()
 	if r.known(id, sum) { // verified while this one waited
