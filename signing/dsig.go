@@ -365,7 +365,6 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, *etree.Element, error) {
 	opts.MaxBytes = 4 * lim.MaxBytes
 	var buf bytes.Buffer
-	buf.Grow(min(canonicalSizeHint(el), opts.MaxBytes))
 	tree, err := c14n.WriteTree(&buf, el, opts)
 	if err != nil {
 		if errors.Is(err, c14n.ErrTooLarge) {
@@ -374,29 +373,6 @@ func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, *et
 		return nil, nil, wrap(CodeSigTransform, err, "cannot canonicalize <%s>", el.FullTag())
 	}
 	return buf.Bytes(), tree, nil
-}
-
-// canonicalSizeHint is about the size of el's canonical form (namespace declarations the output
-// adds aside), so that its buffer is allocated once instead of grown from 64 bytes.
-func canonicalSizeHint(el *etree.Element) int {
-	n := 0
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
-		n += 2*(len(e.Space)+len(e.Tag)) + 7
-		for _, a := range e.Attr {
-			n += len(a.Space) + len(a.Key) + len(a.Value) + 5
-		}
-		for _, t := range e.Child {
-			switch t := t.(type) {
-			case *etree.Element:
-				walk(t)
-			case *etree.CharData:
-				n += len(t.Data)
-			}
-		}
-	}
-	walk(el)
-	return n + n/8
 }
 
 // verifySignature checks everything of a ds:Signature but what its Reference points to: the

@@ -133,8 +133,14 @@ func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etre
 	}
 	scope, xmlAttrs := ancestorContext(el)
 	w := &writer{buf: buf, opts: opts, start: buf.Len(), tree: tree, apex: el}
+	sz := measure(el)
+	grow := sz.bytes
+	if opts.MaxBytes > 0 {
+		grow = min(grow, opts.MaxBytes)
+	}
+	buf.Grow(grow) // once, rather than doubling from 64 bytes
 	if tree {
-		w.nodes.reserve(el)
+		w.nodes.reserve(sz)
 	}
 	if opts.Exclusive {
 		w.incl = map[string]bool{}
@@ -226,29 +232,43 @@ func slab[T any](s *[]T, next *int, n int) []T {
 	return r
 }
 
-// reserve sizes the first slabs for the tree under el, so that a tree costs one allocation of
-// each kind; namespace declarations the output adds, and text nodes merged, make it only close.
-func (n *nodes) reserve(el *etree.Element) {
-	var elems, texts, attrs, toks int
+// size is what the output of a subtree will about take: its nodes, and its bytes (namespace
+// declarations the output adds and text nodes merged aside).
+type size struct{ elems, texts, attrs, toks, bytes int }
+
+// measure walks the subtree of el once.
+func measure(el *etree.Element) size {
+	var z size
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
-		elems++
-		attrs += len(e.Attr)
-		toks += len(e.Child)
+		z.elems++
+		z.attrs += len(e.Attr)
+		z.toks += len(e.Child)
+		z.bytes += 2*(len(e.Space)+len(e.Tag)) + 7
+		for _, a := range e.Attr {
+			z.bytes += len(a.Space) + len(a.Key) + len(a.Value) + 5
+		}
 		for _, t := range e.Child {
 			switch t := t.(type) {
 			case *etree.Element:
 				walk(t)
 			case *etree.CharData:
-				texts++
+				z.texts++
+				z.bytes += len(t.Data)
 			}
 		}
 	}
 	walk(el)
-	n.elems = make([]etree.Element, elems)
-	n.texts = make([]etree.CharData, texts)
-	n.attrs = make([]etree.Attr, attrs+4)
-	n.toks = make([]etree.Token, toks)
+	z.bytes += z.bytes / 8
+	return z
+}
+
+// reserve sizes the first slabs for a tree of size z, so that it costs one allocation of each kind.
+func (n *nodes) reserve(z size) {
+	n.elems = make([]etree.Element, z.elems)
+	n.texts = make([]etree.CharData, z.texts)
+	n.attrs = make([]etree.Attr, z.attrs+4)
+	n.toks = make([]etree.Token, z.toks)
 }
 
 // element returns a new element named space:tag with room for nattr attributes and nkids children.
