@@ -95,6 +95,8 @@ func (l *Log) noteSegments(txn *badger.Txn, reqs []*commitReq) error {
 // sweepBodies removes the segments whose records have all expired by now. With orphans (at Open,
 // before anything is written) it also removes the segments no committed record points to.
 func (l *Log) sweepBodies(now time.Time, orphans bool) error {
+	l.bodyMu.Lock()
+	defer l.bodyMu.Unlock()
 	segs, err := l.bodies.Segments()
 	if err != nil {
 		return fmt.Errorf("msglog: sweep: %w", err)
@@ -149,7 +151,8 @@ func (l *Log) sweepBodies(now time.Time, orphans bool) error {
 			continue
 		}
 		if err := l.bodies.Remove(s.ID); err != nil && !errors.Is(err, blobs.ErrNotFound) {
-			return fmt.Errorf("msglog: sweep: %w", err)
+			l.log.Warn("removing a body segment", "segment", s.ID, "err", err)
+			continue
 		}
 		if noted {
 			gone = append(gone, s.ID)
@@ -195,8 +198,13 @@ func (l *Log) readBlob(body *bodyRef) (*Record, error) {
 		return nil, fmt.Errorf("%w: the record is in segment files, and this log was opened without a BodyDir", errCorrupt)
 	}
 	b, err := l.bodies.Read(body.Ref)
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, blobs.ErrClosed):
+		return nil, ErrClosed
+	case errors.Is(err, blobs.ErrNotFound), errors.Is(err, blobs.ErrCorrupt):
+		return nil, fmt.Errorf("%w: %w", errCorrupt, err)
+	case err != nil:
+		return nil, fmt.Errorf("msglog: read record: %w", err)
 	}
 	return decodeBlob(b, body)
 }

@@ -18,7 +18,8 @@ import (
 // stops the import with ErrExists: the records before it stay written. Import does not take
 // Begin's claims. Each record expires TTL after its Received, as if it had been committed when
 // received; a record that has expired already is skipped. Durability is the store's: with
-// SyncWrites each transaction is fsynced, without it call the store's Sync at the end.
+// SyncWrites each transaction is fsynced (and the records' segment before it), without it call
+// the store's Sync at the end (the Log's Close syncs the segments it wrote).
 //
 // It returns the number of records written.
 func (l *Log) Import(ctx context.Context, recs []*Record) (int, error) {
@@ -45,7 +46,9 @@ func (l *Log) Import(ctx context.Context, recs []*Record) (int, error) {
 		if l.db.IsClosed() {
 			return written, fmt.Errorf("%w: store closed", ErrClosed)
 		}
+		l.bodyMu.Lock()
 		n, err := l.importTxn(reqs[written:], l.fitting(reqs[written:]))
+		l.bodyMu.Unlock()
 		written += n
 		if err != nil {
 			return written, err

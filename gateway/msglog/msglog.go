@@ -114,7 +114,12 @@ type Log struct {
 
 	txns, records atomic.Uint64 // committed transactions (= WAL fsyncs with SyncWrites) and records
 
-	bodies    *blobs.Store // nil: bodies inline in the store
+	bodies *blobs.Store // nil: bodies inline in the store
+	// bodyMu is held from appending records to their segment to committing the entries that
+	// point to them (the committer, Import) and by the sweep: so no Sync reports on another's
+	// bytes, no segment is removed under records not yet committed, and the segment notes are
+	// never written by two transactions at once.
+	bodyMu    sync.Mutex
 	sweepStop chan struct{}
 	sweepDone chan struct{}
 }
@@ -433,6 +438,10 @@ func (l *Log) write(batch []*commitReq) {
 			continue
 		}
 		live = append(live, r)
+	}
+	if l.bodies != nil {
+		l.bodyMu.Lock()
+		defer l.bodyMu.Unlock()
 	}
 	if err := l.appendBodies(live); err != nil {
 		for _, r := range live {

@@ -8,7 +8,8 @@
 //
 // A Store has one writing segment at a time; segments are never rewritten, only removed whole (the
 // message log removes a segment once every record pointing into it has expired). What Append wrote
-// is durable after Sync. A crash can leave bytes that no record points to at the end of a segment;
+// is durable once a later Sync succeeds; a caller that must not lose it appends and syncs without
+// another appender in between, or it cannot tell whose failure a failed Sync reports. A crash can leave bytes that no record points to at the end of a segment;
 // they are never read, and go with their segment.
 package blobs
 
@@ -41,7 +42,8 @@ type Options struct {
 	// SegmentSize: once the writing segment holds this many bytes, the next Append starts a new
 	// one. Default 64 MiB. An Append is never split between segments.
 	SegmentSize int64
-	// NoSync makes Sync a no-op (bulk loads; a crash may then lose what was appended).
+	// NoSync makes Sync a no-op (bulk loads: a crash may then lose what was appended); Close
+	// syncs every segment written and the directory.
 	NoSync bool
 	Logger *slog.Logger
 }
@@ -61,26 +63,34 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// maxOpen is how many segments a Store keeps open for reading at a time (others are opened when
+// read): a month of retention at a few MB/s is thousands of segments.
+const maxOpen = 64
+
 // Store is a set of segment files. Its methods are safe for concurrent use; Appends are serialised.
 type Store struct {
 	dir  string
 	opts Options
 	log  *slog.Logger
 
-	wmu   sync.Mutex // Append, Sync, rotation
-	w     *os.File   // the writing segment, nil until the first Append (or after a failed write)
-	wseg  uint32
-	wsize int64
-	dirty bool // written since the last Sync
-	next  uint32
+	wmu     sync.Mutex // Append, Sync, rotation
+	w       *os.File   // the writing segment, nil until the first Append (or after a failed write)
+	wseg    uint32
+	wsize   int64
+	dirty   bool  // written since the last Sync
+	lost    error // set when bytes appended since the last Sync were abandoned: the next Sync fails
+	next    uint32
+	written []uint32 // with NoSync: the segments this Store wrote, synced at Close
 
-	mu     sync.RWMutex // segs, closed; readers hold it shared during a read
-	segs   map[uint32]*os.File
-	closed bool
+	mu      sync.RWMutex // known, handles, order, closed; readers hold it shared during a read
+	known   map[uint32]bool
+	handles map[uint32]*os.File // open for reading, at most maxOpen
+	order   []uint32            // handles' segments, oldest opened first
+	closed  bool
 }
 
-// Open opens the segments in opts.Dir for reading. Writing starts in a new segment at the first
-// Append: a segment left by an earlier process (possibly torn at its end) is never appended to.
+// Open lists the segments in opts.Dir. Writing starts in a new segment at the first Append: a
+// segment left by an earlier process (possibly torn at its end) is never appended to.
 func Open(opts Options) (*Store, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("blobs: no directory")
@@ -94,18 +104,13 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blobs: %w", err)
 	}
-	s := &Store{dir: opts.Dir, opts: opts, log: opts.Logger, segs: map[uint32]*os.File{}}
+	s := &Store{dir: opts.Dir, opts: opts, log: opts.Logger, known: map[uint32]bool{}, handles: map[uint32]*os.File{}}
 	ids, err := s.list()
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
-		f, err := os.Open(s.path(id))
-		if err != nil {
-			s.closeAll()
-			return nil, fmt.Errorf("blobs: %w", err)
-		}
-		s.segs[id] = f
+		s.known[id] = true
 		s.next = max(s.next, id+1)
 	}
 	return s, nil
@@ -150,12 +155,16 @@ func (s *Store) Append(bs ...[]byte) ([]Ref, error) {
 			return nil, err
 		}
 	}
+	prior := s.dirty // appended by earlier calls and not yet synced
 	refs := make([]Ref, len(bs))
 	for i, b := range bs {
 		if _, err := s.w.Write(b); err != nil {
 			// The segment may now end with part of b: write the next Append elsewhere.
-			s.abandon()
-			return nil, fmt.Errorf("blobs: write segment %08x: %w", s.wseg, err)
+			// This call's own blobs are refused with it; earlier calls' unsynced ones are lost.
+			err = fmt.Errorf("blobs: write segment %08x: %w", s.wseg, err)
+			s.dirty = prior
+			s.abandon(err)
+			return nil, err
 		}
 		refs[i] = Ref{Seg: s.wseg, Off: s.wsize, Len: int64(len(b)), Sum: crc32.Checksum(b, castagnoli)}
 		s.wsize += int64(len(b))
@@ -180,20 +189,17 @@ func (s *Store) rotate() error {
 	if err != nil {
 		return fmt.Errorf("blobs: %w", err)
 	}
-	r, err := os.Open(p)
-	if err == nil && !s.opts.NoSync {
-		err = syncDir(s.dir)
-	}
-	if err != nil {
-		w.Close()
-		if r != nil {
-			r.Close()
+	if !s.opts.NoSync {
+		if err := syncDir(s.dir); err != nil {
+			w.Close()
+			os.Remove(p)
+			return fmt.Errorf("blobs: new segment %08x: %w", id, err)
 		}
-		os.Remove(p)
-		return fmt.Errorf("blobs: new segment %08x: %w", id, err)
+	} else {
+		s.written = append(s.written, id)
 	}
 	s.mu.Lock()
-	s.segs[id] = r
+	s.known[id] = true
 	s.mu.Unlock()
 	s.next = id + 1
 	s.w, s.wseg, s.wsize, s.dirty = w, id, 0, false
@@ -201,9 +207,13 @@ func (s *Store) rotate() error {
 	return nil
 }
 
-// abandon stops writing to the current segment after a failed write or sync: what it holds stays
-// readable, and the next Append starts a new one.
-func (s *Store) abandon() {
+// abandon stops writing to the current segment after a failed write or sync (err): what it holds
+// stays readable, the next Append starts a new one, and the next Sync fails if anything appended
+// since the last one was in it.
+func (s *Store) abandon(err error) {
+	if s.dirty && s.lost == nil {
+		s.lost = err
+	}
 	s.w.Close()
 	s.w, s.dirty = nil, false
 }
@@ -218,7 +228,8 @@ func syncDir(dir string) error {
 }
 
 // Sync makes everything appended so far durable (fsync of the writing segment; the segments
-// before it were synced when it started).
+// before it were synced when it started), or fails: also when some of it was lost to an earlier
+// caller's failed write or sync.
 func (s *Store) Sync() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -229,15 +240,20 @@ func (s *Store) Sync() error {
 }
 
 func (s *Store) syncLocked() error {
+	if err := s.lost; err != nil {
+		s.lost = nil
+		return fmt.Errorf("blobs: appended data lost: %w", err)
+	}
 	if s.w == nil || !s.dirty || s.opts.NoSync {
 		return nil
 	}
 	if err := s.w.Sync(); err != nil {
 		// After a failed fsync the kernel may have dropped the dirty pages: nothing written since
 		// the last good Sync can be trusted, so no caller may commit a Ref to it.
-		seg := s.wseg
-		s.abandon()
-		return fmt.Errorf("blobs: sync segment %08x: %w", seg, err)
+		err = fmt.Errorf("blobs: sync segment %08x: %w", s.wseg, err)
+		s.abandon(err)
+		s.lost = nil // reported here
+		return err
 	}
 	s.dirty = false
 	return nil
@@ -250,12 +266,17 @@ func (s *Store) Read(ref Ref) ([]byte, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.closed {
-		return nil, ErrClosed
+	f, err := s.handle(ref.Seg)
+	if err != nil {
+		return nil, err
 	}
-	f := s.segs[ref.Seg]
-	if f == nil {
-		return nil, fmt.Errorf("%w: %08x", ErrNotFound, ref.Seg)
+	// A damaged ref must not make us allocate what the file cannot hold.
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("blobs: segment %08x: %w", ref.Seg, err)
+	}
+	if ref.Off > fi.Size() || ref.Len > fi.Size()-ref.Off {
+		return nil, fmt.Errorf("%w: segment %08x ends before %d+%d", ErrCorrupt, ref.Seg, ref.Off, ref.Len)
 	}
 	b := make([]byte, ref.Len)
 	if _, err := f.ReadAt(b, ref.Off); err != nil {
@@ -268,6 +289,52 @@ func (s *Store) Read(ref Ref) ([]byte, error) {
 		return nil, fmt.Errorf("%w: checksum mismatch in segment %08x at %d", ErrCorrupt, ref.Seg, ref.Off)
 	}
 	return b, nil
+}
+
+// handle returns an open file of segment id, opening it if needed. The caller holds s.mu shared;
+// to open a file handle takes it exclusively for a moment (and so waits for the reads in flight).
+func (s *Store) handle(id uint32) (*os.File, error) {
+	for {
+		if s.closed {
+			return nil, ErrClosed
+		}
+		if !s.known[id] {
+			return nil, fmt.Errorf("%w: %08x", ErrNotFound, id)
+		}
+		if f := s.handles[id]; f != nil {
+			return f, nil
+		}
+		s.mu.RUnlock()
+		err := s.open(id)
+		s.mu.RLock()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// open opens segment id for reading, closing the oldest handle beyond maxOpen.
+func (s *Store) open(id uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.known[id] || s.handles[id] != nil {
+		return nil // handle looks again
+	}
+	f, err := os.Open(s.path(id))
+	if err != nil {
+		return fmt.Errorf("blobs: segment %08x: %w", id, err)
+	}
+	s.handles[id] = f
+	s.order = append(s.order, id)
+	for len(s.order) > maxOpen {
+		old := s.order[0]
+		s.order = s.order[1:]
+		if h := s.handles[old]; h != nil {
+			h.Close()
+			delete(s.handles, old)
+		}
+	}
+	return nil
 }
 
 // Segment describes one segment file.
@@ -286,10 +353,10 @@ func (s *Store) Segments() ([]Segment, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
-	out := make([]Segment, 0, len(s.segs))
-	for id, f := range s.segs {
+	out := make([]Segment, 0, len(s.known))
+	for id := range s.known {
 		seg := Segment{ID: id, Writing: s.w != nil && id == s.wseg}
-		if fi, err := f.Stat(); err == nil {
+		if fi, err := os.Stat(s.path(id)); err == nil {
 			seg.Size = fi.Size()
 		}
 		out = append(out, seg)
@@ -311,20 +378,23 @@ func (s *Store) Remove(id uint32) error {
 	if s.closed {
 		return ErrClosed
 	}
-	f := s.segs[id]
-	if f == nil {
+	if !s.known[id] {
 		return fmt.Errorf("%w: %08x", ErrNotFound, id)
 	}
-	f.Close()
-	delete(s.segs, id)
+	delete(s.known, id)
+	if f := s.handles[id]; f != nil {
+		f.Close()
+		delete(s.handles, id)
+		s.order = slices.DeleteFunc(s.order, func(x uint32) bool { return x == id })
+	}
 	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("blobs: %w", err)
 	}
 	return nil
 }
 
-// Close syncs the writing segment and closes every file. Later calls return
-// ErrClosed.
+// Close syncs the writing segment (with NoSync: every segment this Store wrote, and the directory)
+// and closes every file. Later calls return ErrClosed.
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -333,11 +403,20 @@ func (s *Store) Close() error {
 	}
 	var err error
 	if s.w != nil {
-		if s.dirty { // with NoSync too: a bulk load wants its bytes on disk once it is done
+		if s.dirty && !s.opts.NoSync {
 			err = s.w.Sync()
 		}
 		s.w.Close()
 		s.w = nil
+	}
+	// A bulk load (NoSync) wants its bytes on disk once it is done.
+	for _, id := range s.written {
+		if e := syncFile(s.path(id)); e != nil && !errors.Is(e, os.ErrNotExist) {
+			err = errors.Join(err, e)
+		}
+	}
+	if len(s.written) > 0 {
+		err = errors.Join(err, syncDir(s.dir))
 	}
 	s.closeAll()
 	if err != nil {
@@ -349,11 +428,20 @@ func (s *Store) Close() error {
 func (s *Store) closeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, f := range s.segs {
+	for _, f := range s.handles {
 		f.Close()
 	}
-	s.segs = map[uint32]*os.File{}
+	s.handles, s.order = map[uint32]*os.File{}, nil
 	s.closed = true
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func (s *Store) isClosed() bool {

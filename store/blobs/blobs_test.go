@@ -146,6 +146,8 @@ func TestDamageIsCaught(t *testing.T) {
 			{Seg: refs[0].Seg, Off: 1, Len: refs[0].Len - 1, Sum: refs[0].Sum},
 			{Seg: refs[0].Seg, Off: -1, Len: 1},
 			{Seg: refs[0].Seg, Off: 0, Len: -1},
+			{Seg: refs[0].Seg, Off: 0, Len: 1 << 62},
+			{Seg: refs[0].Seg, Off: 1 << 62, Len: 1},
 			{Seg: refs[0].Seg + 7, Len: 1},
 		} {
 			if _, err := s.Read(r); err == nil {
@@ -242,4 +244,92 @@ func TestConcurrentReadWrite(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Segments beyond maxOpen are opened when read, and the oldest handles closed.
+func TestManySegments(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir, SegmentSize: 1, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []Ref
+	for i := range maxOpen + 30 {
+		r, err := s.Append(blob(i, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, r[0])
+	}
+	for round := range 2 {
+		for i, r := range refs {
+			mustRead(t, s, r, blob(i, 3))
+		}
+		s.mu.RLock()
+		n := len(s.handles)
+		s.mu.RUnlock()
+		if n > maxOpen {
+			t.Fatalf("round %d: %d files open, at most %d wanted", round, n, maxOpen)
+		}
+	}
+	if err := s.Close(); err != nil { // NoSync: syncs every segment written, then closes
+		t.Fatal(err)
+	}
+	s2 := open(t, dir, 1)
+	for i, r := range refs {
+		mustRead(t, s2, r, blob(i, 3))
+	}
+}
+
+// One caller's unsynced blobs lost to another's failed write make the next Sync fail; the failing
+// caller's own blobs are refused with its Append; later Appends go to a new segment.
+func TestLostAppendsFailSync(t *testing.T) {
+	s := open(t, t.TempDir(), 0)
+	a, err := s.Append([]byte("caller A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.wmu.Lock()
+	s.w.Close() // the next write fails, as on a full or failing disk
+	s.wmu.Unlock()
+	if _, err := s.Append([]byte("caller B")); err == nil {
+		t.Fatal("Append to a failing segment succeeded")
+	}
+	if err := s.Sync(); err == nil {
+		t.Fatal("Sync succeeded although caller A's blob was never synced")
+	}
+	c, err := s.Append([]byte("caller C"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatalf("Sync after the failure was reported: %v", err)
+	}
+	if c[0].Seg == a[0].Seg {
+		t.Fatalf("appended to the abandoned segment %d again", a[0].Seg)
+	}
+	mustRead(t, s, c[0], []byte("caller C"))
+}
+
+// A failed Append alone (nothing else unsynced) refuses only its own blobs.
+func TestFailedAppendAlone(t *testing.T) {
+	s := open(t, t.TempDir(), 0)
+	if _, err := s.Append([]byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	s.wmu.Lock()
+	s.w.Close()
+	s.wmu.Unlock()
+	if _, err := s.Append([]byte("refused")); err == nil {
+		t.Fatal("Append to a failing segment succeeded")
+	}
+	if _, err := s.Append([]byte("next")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatalf("Sync after a failed Append that lost nothing else: %v", err)
+	}
 }
