@@ -18,16 +18,23 @@ var ctx = context.Background()
 
 func ptr[T any](v T) *T { return &v }
 
-func TestRegistry(t *testing.T) {
+// newRegistry is a registry on a store in a temporary directory, with cheap password hashes.
+func newRegistry(t *testing.T) *participants.Registry {
+	t.Helper()
 	db, err := store.Open(store.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	r, err := participants.New(db, participants.Options{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestRegistry(t *testing.T) {
+	r := newRegistry(t)
 	cert := testpki.Issue(t, testpki.NewCA(t, ca.Options{}), ca.IssueRequest{Kind: ca.KindSystem, BIN: "160440007161", CommonName: "ПОРТАЛ"}).Certificate
 	s, err := r.Put(ctx, participants.Spec{ID: "portal", Password: ptr("s3cret"), Services: ptr([]string{"B", "A"}),
 		Channel: ptr(participants.ChannelPortal), TransportCert: ptr(cert.Raw)})
@@ -101,15 +108,7 @@ func TestRegistry(t *testing.T) {
 // The first requests of a sender after a start all miss the cache at once: one bcrypt comparison
 // serves them all; wrong passwords are each compared, and refused.
 func TestAuthenticateConcurrentFirst(t *testing.T) {
-	db, err := store.Open(store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	r, err := participants.New(db, participants.Options{BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRegistry(t)
 	if _, err := r.Put(ctx, participants.Spec{ID: "portal", Password: ptr("s3cret")}); err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func (s *Store) rotate() error {
 		return fmt.Errorf("blobs: %w", err)
 	}
 	if !s.opts.NoSync {
-		if err := syncDir(s.dir); err != nil {
+		if err := syncPath(s.dir); err != nil {
 			w.Close()
 			os.Remove(p)
 			return fmt.Errorf("blobs: new segment %08x: %w", id, err)
@@ -218,13 +218,14 @@ func (s *Store) abandon(err error) {
 	s.w, s.dirty = nil, false
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// syncPath fsyncs the file or directory at path (Linux syncs through a read-only descriptor).
+func syncPath(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	defer f.Close()
+	return f.Sync()
 }
 
 // Sync makes everything appended so far durable (fsync of the writing segment; the segments
@@ -411,12 +412,12 @@ func (s *Store) Close() error {
 	}
 	// A bulk load (NoSync) wants its bytes on disk once it is done.
 	for _, id := range s.written {
-		if e := syncFile(s.path(id)); e != nil && !errors.Is(e, os.ErrNotExist) {
+		if e := syncPath(s.path(id)); e != nil && !errors.Is(e, os.ErrNotExist) {
 			err = errors.Join(err, e)
 		}
 	}
 	if len(s.written) > 0 {
-		err = errors.Join(err, syncDir(s.dir))
+		err = errors.Join(err, syncPath(s.dir))
 	}
 	s.closeAll()
 	if err != nil {
@@ -433,15 +434,6 @@ func (s *Store) closeAll() {
 	}
 	s.handles, s.order = map[uint32]*os.File{}, nil
 	s.closed = true
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 func (s *Store) isClosed() bool {
