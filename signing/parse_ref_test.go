@@ -41,22 +41,7 @@ func parseXMLReference(b []byte, lim Limits) (*etree.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{PreserveDuplicateAttrs: true, MaxDepth: lim.MaxDepth}
-	if err := doc.ReadFromBytes(b); err != nil {
-		if errors.Is(err, etree.ErrMaxDepth) {
-			return nil, wrap(CodeXMLLimit, err, "elements nested deeper than %d", lim.MaxDepth)
-		}
-		return nil, wrap(CodeXMLMalformed, err, "not well-formed")
-	}
-	if err := checkPrologReference(doc); err != nil {
-		return nil, err
-	}
-	count := 0
-	if err := checkElementReference(doc.Root(), map[string]string{}, lim, &count); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return decodeReference(b, lim)
 }
 
 // checkPrologReference checks the document's top-level tokens.

@@ -154,6 +154,20 @@ func signers(t *testing.T) (data, dir string) {
 	return data, dir
 }
 
+// unsigned writes into dir the two documents the tests sign: a SOAP envelope and an application.
+func unsigned(t *testing.T, dir string) (env, doc string) {
+	t.Helper()
+	env = filepath.Join(dir, "env.xml")
+	if err := os.WriteFile(env, []byte(envelope), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc = filepath.Join(dir, "doc.xml")
+	if err := os.WriteFile(doc, []byte(`<application><iin>931002451325</iin></application>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return env, doc
+}
+
 // signFile signs in with the key pair of prefix in dir (mode --wsse or --enveloped) and returns
 // the path of the signed file.
 func signFile(t *testing.T, dir, prefix, mode, in string) string {
@@ -169,14 +183,7 @@ func signFile(t *testing.T, dir, prefix, mode, in string) string {
 // also for a signer it refuses.
 func TestVerifyNamesSigner(t *testing.T) {
 	data, dir := signers(t)
-	env := filepath.Join(dir, "env.xml")
-	if err := os.WriteFile(env, []byte(envelope), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	doc := filepath.Join(dir, "doc.xml")
-	if err := os.WriteFile(doc, []byte(`<application><iin>931002451325</iin></application>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env, doc := unsigned(t, dir)
 	for _, tt := range []struct {
 		prefix, mode, in string
 		code             int
@@ -223,14 +230,7 @@ func TestVerifyNamesSigner(t *testing.T) {
 // `shep sign` without --out writes the signed document to standard output, and that output verifies.
 func TestSignToStdout(t *testing.T) {
 	data, dir := signers(t)
-	env := filepath.Join(dir, "env.xml")
-	if err := os.WriteFile(env, []byte(envelope), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	doc := filepath.Join(dir, "doc.xml")
-	if err := os.WriteFile(doc, []byte(`<application><iin>931002451325</iin></application>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env, doc := unsigned(t, dir)
 	for _, tt := range []struct {
 		name   string
 		args   []string

@@ -44,19 +44,27 @@ func TestSplitIndexKey(t *testing.T) {
 	}
 }
 
-// A store written when index entries held the Summary is still read: Query takes the Summary from
-// the entry's value when it has one.
-func TestQueryReadsSummaryValuedIndexes(t *testing.T) {
+// diskLogInternal is a Log on a store in a temporary directory, both closed at the end of the test.
+func diskLogInternal(t *testing.T) (*store.DB, *Log) {
+	t.Helper()
 	db, err := store.Open(store.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	l, err := Open(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
+	return db, l
+}
+
+// A store written when index entries held the Summary is still read: Query takes the Summary from
+// the entry's value when it has one.
+func TestQueryReadsSummaryValuedIndexes(t *testing.T) {
+	db, l := diskLogInternal(t)
+	var err error
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	old := &Record{Sender: "s", MessageID: "old-1", SessionID: "{old}", IIN: "931002451325", ServiceID: "SVC", Received: t0, Status: "SCSS001"}
 	neu := &Record{Sender: "s", MessageID: "new-1", SessionID: "{new}", IIN: "931002451325", ServiceID: "SVC", Received: t0.Add(time.Second), Status: "SCSS001"}
@@ -95,16 +103,8 @@ func TestQueryReadsSummaryValuedIndexes(t *testing.T) {
 // Index entries whose session entry is gone are skipped, and the paging cursor still moves past
 // them, whatever the scan budget.
 func TestQuerySkipsOrphanedIndexEntries(t *testing.T) {
-	db, err := store.Open(store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	l, err := Open(db, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	db, l := diskLogInternal(t)
+	var err error
 	l.scanBudget = 1
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	kept := &Record{Sender: "s", MessageID: "kept", SessionID: "{kept}", IIN: "931002451325", Received: t0}
