@@ -60,6 +60,22 @@ var bom = []byte("\xef\xbb\xbf")
 // Every refusal is an *Error with one of the XML_* codes.
 func Parse(b []byte, lim Limits) (*etree.Document, error) {
 	lim = lim.withDefaults()
+	b, err := checkInput(b, lim)
+	if err != nil {
+		return nil, err
+	}
+	if doc, ok := parseFast(b, lim); ok {
+		return doc, nil
+	}
+	if b, err = prescan(b, lim); err != nil {
+		return nil, err
+	}
+	return parseExact(b, lim)
+}
+
+// checkInput applies the size limit and the encoding checks every parse starts with, and returns
+// the document without its byte order mark and leading whitespace.
+func checkInput(b []byte, lim Limits) ([]byte, error) {
 	if len(b) > lim.MaxBytes {
 		return nil, fail(CodeXMLLimit, "document of %d bytes exceeds the limit of %d", len(b), lim.MaxBytes)
 	}
@@ -71,14 +87,7 @@ func Parse(b []byte, lim Limits) (*etree.Document, error) {
 		return nil, fail(CodeXMLEncoding, "input is not valid UTF-8")
 	}
 	b = bytes.TrimLeft(b, " \t\r\n")
-	if doc, ok := parseFast(b, lim); ok {
-		return doc, nil
-	}
-	b, err := prescan(b, lim)
-	if err != nil {
-		return nil, err
-	}
-	return parseExact(b, lim)
+	return b, nil
 }
 
 // checkDeclaration checks the pseudo-attributes of the XML declaration: version 1.0, encoding (if

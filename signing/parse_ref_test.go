@@ -1,10 +1,8 @@
 package signing
 
 import (
-	"bytes"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
@@ -26,19 +24,11 @@ import (
 // Every refusal is an *Error with one of the XML_* codes.
 func parseXMLReference(b []byte, lim Limits) (*etree.Document, error) {
 	lim = lim.withDefaults()
-	if len(b) > lim.MaxBytes {
-		return nil, fail(CodeXMLLimit, "document of %d bytes exceeds the limit of %d", len(b), lim.MaxBytes)
-	}
-	b = bytes.TrimPrefix(b, bom)
-	if len(b) >= 2 && (b[0] == 0xfe && b[1] == 0xff || b[0] == 0xff && b[1] == 0xfe) || bytes.IndexByte(b, 0) >= 0 {
-		return nil, fail(CodeXMLEncoding, "NUL bytes or UTF-16/UTF-32 input: only UTF-8 is accepted")
-	}
-	if !utf8.Valid(b) {
-		return nil, fail(CodeXMLEncoding, "input is not valid UTF-8")
-	}
-	b = bytes.TrimLeft(b, " \t\r\n")
-	b, err := prescan(b, lim)
+	b, err := checkInput(b, lim)
 	if err != nil {
+		return nil, err
+	}
+	if b, err = prescan(b, lim); err != nil {
 		return nil, err
 	}
 	return decodeReference(b, lim)
