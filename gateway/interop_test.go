@@ -306,6 +306,22 @@ func xmlsec1(t *testing.T, args ...string) (string, error) {
 // bodyID makes xmlsec1 treat the SOAP 1.1 Body's Id (it matches the local name, so wsu:Id) as an ID.
 var bodyID = []string{"--id-attr:Id", gateway.NSSOAP11 + ":Body"}
 
+// xmlsec1Sign has xmlsec1 sign the template tmpl (written to dir as ID.tmpl.xml) with the key and
+// certificate files, and returns the signed document.
+func xmlsec1Sign(t *testing.T, dir, id, tmpl, keyPath, certPath string) []byte {
+	t.Helper()
+	in := testpki.Write(t, dir, id+".tmpl.xml", []byte(tmpl))
+	outPath := filepath.Join(dir, id+".xml")
+	if out, err := xmlsec1(t, append(append([]string{"--sign", "--privkey-pem", keyPath + "," + certPath}, bodyID...), "--output", outPath, in)...); err != nil {
+		t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestXMLSec1SignedRequest: a request signed by the xmlsec1 CLI is accepted, a tampered copy is
 // refused, and xmlsec1 verifies the gateway's answers with the certificate they carry.
 func TestXMLSec1SignedRequest(t *testing.T) {
@@ -316,15 +332,7 @@ func TestXMLSec1SignedRequest(t *testing.T) {
 	sign := func(id string) []byte {
 		t.Helper()
 		tmpl := strings.NewReplacer("{{ID}}", id, "{{DATE}}", syncchannel.FormatDateTime(time.Now())).Replace(xmlsec1Template)
-		in := testpki.Write(t, dir, id+".tmpl.xml", []byte(tmpl))
-		outPath := filepath.Join(dir, id+".xml")
-		if out, err := xmlsec1(t, append(append([]string{"--sign", "--privkey-pem", keyPath + "," + certPath}, bodyID...), "--output", outPath, in)...); err != nil {
-			t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
-		}
-		b, err := os.ReadFile(outPath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := xmlsec1Sign(t, dir, id, tmpl, keyPath, certPath)
 		if bytes.Contains(b, []byte("<ds:SignatureValue/>")) || !bytes.Contains(b, []byte(base64.StdEncoding.EncodeToString(system.Certificate.Raw)[:64])) {
 			t.Fatalf("xmlsec1 left the template unsigned:\n%s", b)
 		}
@@ -404,16 +412,7 @@ func TestSHA1OnlyWhenAllowed(t *testing.T) {
 		if !strings.Contains(tmpl, "#rsa-sha1") || !strings.Contains(tmpl, "xmldsig#sha1") {
 			t.Fatal("the template's algorithms were not replaced")
 		}
-		in := testpki.Write(t, dir, id+".tmpl.xml", []byte(tmpl))
-		outPath := filepath.Join(dir, id+".xml")
-		if out, err := xmlsec1(t, append(append([]string{"--sign", "--privkey-pem", keyPath + "," + certPath}, bodyID...), "--output", outPath, in)...); err != nil {
-			t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
-		}
-		b, err := os.ReadFile(outPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		return xmlsec1Sign(t, dir, id, tmpl, keyPath, certPath)
 	}
 	if a := w.send(sign("sha1-refused")); a.code != "ALGORITHM_NOT_SUPPORTED" {
 		t.Fatalf("rsa-sha1 by default: %q (HTTP %d)", a.code, a.status)

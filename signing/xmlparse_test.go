@@ -98,22 +98,9 @@ func checkSameAsReference(t *testing.T, b []byte, lim Limits) {
 	t.Helper()
 	want, werr := parseXMLReference(b, lim)
 	got, gerr := Parse(b, lim)
-	switch {
-	case werr != nil && gerr != nil:
-		if CodeOf(werr) != CodeOf(gerr) {
-			t.Fatalf("%q %+v: refused with %v, the reference with %v", b, lim, gerr, werr)
-		}
-		if CodeOf(gerr) == "" || !strings.HasPrefix(gerr.Error(), "signing: XML_") {
-			t.Fatalf("%q: refusal without a code: %v", b, gerr)
-		}
-	case werr != nil:
-		t.Fatalf("%q %+v: accepted, the reference refuses: %v", b, lim, werr)
-	case gerr != nil:
-		t.Fatalf("%q %+v: refused (%v), the reference accepts", b, lim, gerr)
-	default:
-		if d := diffDocs(want, got); d != "" {
-			t.Fatalf("%q %+v: trees differ: %s", b, lim, d)
-		}
+	sameOutcome(t, "", b, lim, want, werr, got, gerr)
+	if gerr != nil && (CodeOf(gerr) == "" || !strings.HasPrefix(gerr.Error(), "signing: XML_")) {
+		t.Fatalf("%q: refusal without a code: %v", b, gerr)
 	}
 }
 
@@ -126,18 +113,25 @@ func checkExactSameAsReference(t *testing.T, b []byte, lim Limits) {
 	}
 	want, werr := decodeReference(b, lim)
 	got, gerr := parseExact(b, lim.withDefaults())
+	sameOutcome(t, "exact mode, ", b, lim, want, werr, got, gerr)
+}
+
+// sameOutcome fails t unless the parse (got, gerr) and the reference's (want, werr) agree:
+// both refuse with the same code, or both accept with the same tree. label prefixes the message.
+func sameOutcome(t *testing.T, label string, b []byte, lim Limits, want *etree.Document, werr error, got *etree.Document, gerr error) {
+	t.Helper()
 	switch {
 	case werr != nil && gerr != nil:
 		if CodeOf(werr) != CodeOf(gerr) {
-			t.Fatalf("exact mode, %q %+v: refused with %v, the reference with %v", b, lim, gerr, werr)
+			t.Fatalf("%s%q %+v: refused with %v, the reference with %v", label, b, lim, gerr, werr)
 		}
 	case werr != nil:
-		t.Fatalf("exact mode, %q %+v: accepted, the reference refuses: %v", b, lim, werr)
+		t.Fatalf("%s%q %+v: accepted, the reference refuses: %v", label, b, lim, werr)
 	case gerr != nil:
-		t.Fatalf("exact mode, %q %+v: refused (%v), the reference accepts", b, lim, gerr)
+		t.Fatalf("%s%q %+v: refused (%v), the reference accepts", label, b, lim, gerr)
 	default:
 		if d := diffDocs(want, got); d != "" {
-			t.Fatalf("exact mode, %q %+v: trees differ: %s", b, lim, d)
+			t.Fatalf("%s%q %+v: trees differ: %s", label, b, lim, d)
 		}
 	}
 }
