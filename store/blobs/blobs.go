@@ -9,8 +9,14 @@
 // A Store has one writing segment at a time; segments are never rewritten, only removed whole (the
 // message log removes a segment once every record pointing into it has expired). What Append wrote
 // is durable once a later Sync succeeds; a caller that must not lose it appends and syncs without
-// another appender in between, or it cannot tell whose failure a failed Sync reports. A crash can leave bytes that no record points to at the end of a segment;
-// they are never read, and go with their segment.
+// another appender in between, or it cannot tell whose failure a failed Sync reports. A crash can
+// leave bytes that no record points to at the end of a segment; they are never read, and go with
+// their segment.
+//
+// Written bytes leave the page cache once they are durable (posix_fadvise DONTNEED after each
+// Sync, and after a NoSync segment is done): a record is read back rarely (a query, a repeated
+// messageId), and a gigabyte of freshly logged bodies would otherwise sit in the cache, charged to
+// the gateway's memory cgroup, crowding out the store's tables.
 package blobs
 
 import (
@@ -78,6 +84,7 @@ type Store struct {
 	wseg    uint32
 	wsize   int64
 	dirty   bool  // written since the last Sync
+	cached  int64 // the writing segment's bytes before this offset have left the page cache
 	lost    error // set when bytes appended since the last Sync were abandoned: the next Sync fails
 	next    uint32
 	written []uint32 // with NoSync: the segments this Store wrote, synced at Close
@@ -180,6 +187,7 @@ func (s *Store) rotate() error {
 		if err := s.syncLocked(); err != nil {
 			return err
 		}
+		dropCache(s.w, 0, 0) // all of it, the last partial page too (NoSync: what is clean already)
 		s.w.Close()
 		s.w = nil
 	}
@@ -202,7 +210,7 @@ func (s *Store) rotate() error {
 	s.known[id] = true
 	s.mu.Unlock()
 	s.next = id + 1
-	s.w, s.wseg, s.wsize, s.dirty = w, id, 0, false
+	s.w, s.wseg, s.wsize, s.cached, s.dirty = w, id, 0, 0, false
 	s.log.Debug("new segment", "segment", id)
 	return nil
 }
@@ -257,6 +265,12 @@ func (s *Store) syncLocked() error {
 		return err
 	}
 	s.dirty = false
+	// From the start of the page holding the first byte not dropped yet: that page was partly
+	// written at the last Sync, it is whole (and clean) now. The kernel keeps a partial last page.
+	if from := s.cached &^ int64(os.Getpagesize()-1); s.wsize > from {
+		dropCache(s.w, from, s.wsize-from)
+	}
+	s.cached = s.wsize
 	return nil
 }
 
