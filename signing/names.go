@@ -66,18 +66,35 @@ func children(e *etree.Element) ([]*etree.Element, error) {
 	return out, nil
 }
 
-// idValues returns the values of e's ID attributes: unqualified Id, ID and id, wsu:Id, xml:id.
+// isIDAttr tells whether a is an ID attribute of e: unqualified Id, ID and id, wsu:Id, xml:id.
+func isIDAttr(e *etree.Element, a *etree.Attr) bool {
+	switch {
+	case a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id"),
+		a.Space == "xml" && a.Key == "id":
+		return true
+	}
+	return a.Space != "" && a.Space != "xmlns" && a.Key == "Id" && lookupNS(e, a.Space) == NSWSU
+}
+
+// idValues returns the values of e's ID attributes.
 func idValues(e *etree.Element) []string {
 	var out []string
-	for _, a := range e.Attr {
-		switch {
-		case a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id"),
-			a.Space == "xml" && a.Key == "id",
-			a.Space != "" && a.Space != "xmlns" && a.Key == "Id" && lookupNS(e, a.Space) == NSWSU:
-			out = append(out, a.Value)
+	for i := range e.Attr {
+		if isIDAttr(e, &e.Attr[i]) {
+			out = append(out, e.Attr[i].Value)
 		}
 	}
 	return out
+}
+
+// hasID tells whether one of e's ID attributes is id.
+func hasID(e *etree.Element, id string) bool {
+	for i := range e.Attr {
+		if e.Attr[i].Value == id && isIDAttr(e, &e.Attr[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // elementsWithID returns the elements of the tree under root that carry id in an ID attribute.
@@ -85,14 +102,13 @@ func elementsWithID(root *etree.Element, id string) []*etree.Element {
 	var out []*etree.Element
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
-		for _, v := range idValues(e) {
-			if v == id {
-				out = append(out, e)
-				break
-			}
+		if hasID(e, id) {
+			out = append(out, e)
 		}
-		for _, c := range e.ChildElements() {
-			walk(c)
+		for _, t := range e.Child { // not ChildElements: it allocates a slice per element
+			if c, ok := t.(*etree.Element); ok {
+				walk(c)
+			}
 		}
 	}
 	walk(root)
@@ -111,8 +127,10 @@ func signatures(root, skip *etree.Element) []*etree.Element {
 		if is(e, NSDSig, "Signature") {
 			out = append(out, e)
 		}
-		for _, c := range e.ChildElements() {
-			walk(c)
+		for _, t := range e.Child { // not ChildElements: it allocates a slice per element
+			if c, ok := t.(*etree.Element); ok {
+				walk(c)
+			}
 		}
 	}
 	walk(root)
