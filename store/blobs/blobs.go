@@ -13,10 +13,11 @@
 // leave bytes that no record points to at the end of a segment; they are never read, and go with
 // their segment.
 //
-// Written bytes leave the page cache once they are durable (posix_fadvise DONTNEED after each
-// Sync, and after a NoSync segment is done): a record is read back rarely (a query, a repeated
-// messageId), and a gigabyte of freshly logged bodies would otherwise sit in the cache, charged to
-// the gateway's memory cgroup, crowding out the store's tables.
+// Written bytes leave the page cache once they are durable (posix_fadvise DONTNEED, by a goroutine
+// of the Store, every few MB synced and for a whole segment once it is done): a record is read
+// back rarely (a query, a repeated messageId), and a gigabyte of freshly logged bodies would
+// otherwise sit in the cache, charged to the gateway's memory cgroup, crowding out the store's
+// tables. Off the Sync path, because the kernel may drain every CPU's page lists first.
 package blobs
 
 import (
@@ -84,8 +85,10 @@ type Store struct {
 	wseg    uint32
 	wsize   int64
 	dirty   bool  // written since the last Sync
-	cached  int64 // the writing segment's bytes before this offset have left the page cache
-	lost    error // set when bytes appended since the last Sync were abandoned: the next Sync fails
+	cached  int64 // the writing segment's bytes before this offset were handed to the dropper
+	drops   chan span
+	dropped chan struct{} // closed when the dropper has stopped
+	lost    error         // set when bytes appended since the last Sync were abandoned: the next Sync fails
 	next    uint32
 	written []uint32 // with NoSync: the segments this Store wrote, synced at Close
 
@@ -111,7 +114,8 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blobs: %w", err)
 	}
-	s := &Store{dir: opts.Dir, opts: opts, log: opts.Logger, known: map[uint32]bool{}, handles: map[uint32]*os.File{}}
+	s := &Store{dir: opts.Dir, opts: opts, log: opts.Logger, known: map[uint32]bool{}, handles: map[uint32]*os.File{},
+		drops: make(chan span, 16), dropped: make(chan struct{})}
 	ids, err := s.list()
 	if err != nil {
 		return nil, err
@@ -120,7 +124,44 @@ func Open(opts Options) (*Store, error) {
 		s.known[id] = true
 		s.next = max(s.next, id+1)
 	}
+	go s.dropper()
 	return s, nil
+}
+
+// span is a part of a segment to drop from the page cache (n = 0: to its end); a span with done
+// set drops nothing and closes done once the spans before it are dropped.
+type span struct {
+	seg    uint32
+	off, n int64
+	done   chan struct{}
+}
+
+// dropChunk is how many synced bytes make a span: one fadvise per few hundred records.
+const dropChunk = 4 << 20
+
+// drop hands sp to the dropper without waiting: when it is behind, sp is skipped (the segment's
+// whole-file span at its end covers it).
+func (s *Store) drop(sp span) {
+	select {
+	case s.drops <- sp:
+	default:
+	}
+}
+
+// dropper runs the spans until Close closes drops. It opens the segment by name: the writer may
+// have closed its handle, and a segment removed meanwhile has nothing left to drop.
+func (s *Store) dropper() {
+	defer close(s.dropped)
+	for sp := range s.drops {
+		if sp.done != nil {
+			close(sp.done)
+			continue
+		}
+		if f, err := os.Open(s.path(sp.seg)); err == nil {
+			dropCache(f, sp.off, sp.n)
+			f.Close()
+		}
+	}
 }
 
 func (s *Store) path(id uint32) string {
@@ -187,7 +228,7 @@ func (s *Store) rotate() error {
 		if err := s.syncLocked(); err != nil {
 			return err
 		}
-		dropCache(s.w, 0, 0) // all of it, the last partial page too (NoSync: what is clean already)
+		s.drop(span{seg: s.wseg}) // all of it, the last partial page too (NoSync: what is clean already)
 		s.w.Close()
 		s.w = nil
 	}
@@ -265,12 +306,12 @@ func (s *Store) syncLocked() error {
 		return err
 	}
 	s.dirty = false
-	// From the start of the page holding the first byte not dropped yet: that page was partly
-	// written at the last Sync, it is whole (and clean) now. The kernel keeps a partial last page.
-	if from := s.cached &^ int64(os.Getpagesize()-1); s.wsize > from {
-		dropCache(s.w, from, s.wsize-from)
+	// From the start of the page holding the first byte not handed over yet: that page was partly
+	// written then, it is whole (and clean) now. The kernel keeps a partial last page.
+	if from := s.cached &^ int64(os.Getpagesize()-1); s.wsize-from >= dropChunk {
+		s.drop(span{seg: s.wseg, off: from, n: s.wsize - from})
+		s.cached = s.wsize
 	}
-	s.cached = s.wsize
 	return nil
 }
 
@@ -434,6 +475,8 @@ func (s *Store) Close() error {
 		err = errors.Join(err, syncPath(s.dir))
 	}
 	s.closeAll()
+	close(s.drops)
+	<-s.dropped
 	if err != nil {
 		return fmt.Errorf("blobs: close: %w", err)
 	}

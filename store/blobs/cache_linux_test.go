@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// resident counts the pages of the file at path that are in the page cache.
-func resident(t *testing.T, path string) (in, all int) {
+// resident reports which pages of the file at path are in the page cache.
+func resident(t *testing.T, path string) []bool {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -30,14 +30,23 @@ func resident(t *testing.T, path string) (in, all int) {
 	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
 		t.Fatal(e)
 	}
-	for _, v := range vec {
-		in += int(v & 1)
+	in := make([]bool, len(vec))
+	for i, v := range vec {
+		in[i] = v&1 != 0
 	}
-	return in, len(vec)
+	return in
 }
 
-// TestSyncedBytesLeaveTheCache: what a Sync made durable is dropped from the page cache, also the
-// pages that straddle one Sync and the next, and a finished segment goes whole.
+// waitDrops returns once the dropper has done every span handed to it so far.
+func (s *Store) waitDrops() {
+	done := make(chan struct{})
+	s.drops <- span{done: done}
+	<-done
+}
+
+// TestSyncedBytesLeaveTheCache: what Syncs made durable is dropped from the page cache once a few
+// MB of it are there, also the pages that straddle one Sync and the next (here nearly all of them),
+// and a finished segment goes whole.
 func TestSyncedBytesLeaveTheCache(t *testing.T) {
 	dir := t.TempDir()
 	var fs unix.Statfs_t
@@ -47,9 +56,9 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 	if fs.Type == unix.TMPFS_MAGIC {
 		t.Skip("tmpfs: the page cache is the file")
 	}
-	s := open(t, dir, 1<<20)
+	s := open(t, dir, 8<<20)
 	var refs []Ref
-	for i := range 100 { // 100 syncs of 3,001 bytes: most pages straddle two of them
+	for i := range 1500 { // 1,500 syncs of 3,001 bytes: past dropChunk once
 		r, err := s.Append(blob(i, 1501)[:3001])
 		if err != nil {
 			t.Fatal(err)
@@ -59,14 +68,22 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 		}
 		refs = append(refs, r...)
 	}
-	in, all := resident(t, s.path(refs[0].Seg))
-	if all < 70 || in > 1 { // only the partial last page may stay
-		t.Fatalf("%d of %d pages of the writing segment cached after the syncs", in, all)
+	s.waitDrops()
+	page := int64(os.Getpagesize())
+	handed := int(s.cached / page) // whole pages handed to the dropper
+	in := resident(t, s.path(refs[0].Seg))
+	if handed < int(dropChunk/page) {
+		t.Fatalf("%d pages handed over after %d bytes synced", handed, s.wsize)
 	}
-	// Reads still work (from disk), and bring pages back only as read.
+	for i, c := range in[:handed] {
+		if c {
+			t.Fatalf("page %d of %d handed over is still cached", i, handed)
+		}
+	}
+	// Reads still work (from disk).
 	mustRead(t, s, refs[7], blob(7, 1501)[:3001])
 	// A full segment is dropped whole when the next one starts.
-	for i := range 400 {
+	for i := range 1500 {
 		if _, err := s.Append(blob(i, 1501)[:3001]); err != nil {
 			t.Fatal(err)
 		}
@@ -74,8 +91,13 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 	if err := s.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	first, _ := resident(t, s.path(refs[0].Seg))
-	if first != 0 {
-		t.Fatalf("%d pages of the finished segment still cached", first)
+	s.waitDrops()
+	if refs[0].Seg == s.wseg {
+		t.Fatal("no new segment")
+	}
+	for i, c := range resident(t, s.path(refs[0].Seg)) {
+		if c {
+			t.Fatalf("page %d of the finished segment still cached", i)
+		}
 	}
 }
