@@ -14,7 +14,8 @@
 // their segment.
 //
 // Written bytes leave the page cache once they are durable (posix_fadvise DONTNEED, by a goroutine
-// of the Store, every few MB synced and for a whole segment once it is done): a record is read
+// of the Store, every few MB synced, and a whole segment once written no further: full, abandoned
+// after a failed write, or at Close, the NoSync ones after their fsync there): a record is read
 // back rarely (a query, a repeated messageId), and a gigabyte of freshly logged bodies would
 // otherwise sit in the cache, charged to the gateway's memory cgroup, crowding out the store's
 // tables. Off the Sync path, because the kernel may drain every CPU's page lists first.
@@ -139,14 +140,20 @@ type span struct {
 // dropChunk is how many synced bytes make a span: one fadvise per few hundred records.
 const dropChunk = 4 << 20
 
-// drop hands sp to the dropper without waiting: when it is behind, sp is skipped (the segment's
-// whole-file span at its end covers it).
-func (s *Store) drop(sp span) {
+// drop hands sp to the dropper without waiting, and tells whether it did: when the dropper is
+// behind, a part of the writing segment waits for the next Sync.
+func (s *Store) drop(sp span) bool {
 	select {
 	case s.drops <- sp:
+		return true
 	default:
+		return false
 	}
 }
+
+// dropSegment hands a whole finished segment to the dropper, waiting if it is 16 spans behind
+// (once a segment: it must not be skipped).
+func (s *Store) dropSegment(seg uint32) { s.drops <- span{seg: seg} }
 
 // dropper runs the spans until Close closes drops. It opens the segment by name: the writer may
 // have closed its handle, and a segment removed meanwhile has nothing left to drop.
@@ -228,7 +235,7 @@ func (s *Store) rotate() error {
 		if err := s.syncLocked(); err != nil {
 			return err
 		}
-		s.drop(span{seg: s.wseg}) // all of it, the last partial page too (NoSync: what is clean already)
+		s.dropSegment(s.wseg) // all of it, the last partial page too (NoSync: what is clean already)
 		s.w.Close()
 		s.w = nil
 	}
@@ -263,6 +270,7 @@ func (s *Store) abandon(err error) {
 	if s.dirty && s.lost == nil {
 		s.lost = err
 	}
+	s.dropSegment(s.wseg) // written no further: what is clean of it can go
 	s.w.Close()
 	s.w, s.dirty = nil, false
 }
@@ -307,10 +315,12 @@ func (s *Store) syncLocked() error {
 	}
 	s.dirty = false
 	// From the start of the page holding the first byte not handed over yet: that page was partly
-	// written then, it is whole (and clean) now. The kernel keeps a partial last page.
+	// written then, it is whole (and clean) now. (A partial last page may go too, the span ending
+	// at the end of the file: the next Append reads it back, once a span.)
 	if from := s.cached &^ int64(os.Getpagesize()-1); s.wsize-from >= dropChunk {
-		s.drop(span{seg: s.wseg, off: from, n: s.wsize - from})
-		s.cached = s.wsize
+		if s.drop(span{seg: s.wseg, off: from, n: s.wsize - from}) {
+			s.cached = s.wsize
+		}
 	}
 	return nil
 }
@@ -464,12 +474,14 @@ func (s *Store) Close() error {
 		}
 		s.w.Close()
 		s.w = nil
+		s.dropSegment(s.wseg)
 	}
-	// A bulk load (NoSync) wants its bytes on disk once it is done.
+	// A bulk load (NoSync) wants its bytes on disk once it is done, and then out of the cache.
 	for _, id := range s.written {
 		if e := syncPath(s.path(id)); e != nil && !errors.Is(e, os.ErrNotExist) {
 			err = errors.Join(err, e)
 		}
+		s.dropSegment(id)
 	}
 	if len(s.written) > 0 {
 		err = errors.Join(err, syncPath(s.dir))

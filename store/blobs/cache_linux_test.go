@@ -2,6 +2,7 @@ package blobs
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -67,6 +68,9 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		refs = append(refs, r...)
+		if i == 100 && !slices.Contains(resident(t, s.path(r[0].Seg)), true) {
+			t.Skip("this filesystem keeps no written pages in the page cache")
+		}
 	}
 	s.waitDrops()
 	page := int64(os.Getpagesize())
@@ -75,7 +79,9 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 	if handed < int(dropChunk/page) {
 		t.Fatalf("%d pages handed over after %d bytes synced", handed, s.wsize)
 	}
-	for i, c := range in[:handed] {
+	// Short of the last 2 MB: with large folios, the kernel keeps one that the span covers only in
+	// part, and the folio of the next Append's page may reach back that far.
+	for i, c := range in[:handed-int((2<<20)/page)] {
 		if c {
 			t.Fatalf("page %d of %d handed over is still cached", i, handed)
 		}
@@ -98,6 +104,16 @@ func TestSyncedBytesLeaveTheCache(t *testing.T) {
 	for i, c := range resident(t, s.path(refs[0].Seg)) {
 		if c {
 			t.Fatalf("page %d of the finished segment still cached", i)
+		}
+	}
+	// And the segment being written, at Close.
+	last := s.path(s.wseg)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range resident(t, last) {
+		if c {
+			t.Fatalf("page %d of the last segment still cached after Close", i)
 		}
 	}
 }
