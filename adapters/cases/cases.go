@@ -212,17 +212,22 @@ func messageKey(sender, id string) []byte {
 // Store keeps cases in the embedded store.
 type Store struct {
 	db *store.DB
-	// counters serialise the transactions that increment a counter: the creations of one
-	// service's applications of a day all touch the same key, and optimistic retries alone starve
-	// under concurrent submissions. One lock per counter (by hash): with a single lock for all of
-	// them every application and every result waited for the others' fsyncs, one at a time.
+	// counters serialise the reservations of a counter's blocks (take): every application of a
+	// service and day, and every result of an organisation and year, draws from one key, and
+	// optimistic retries alone starve under concurrent submissions. One lock per counter (by
+	// hash), held for one fsync per numberBlock numbers.
 	counters stripe.Mutexes
 	blocksMu sync.Mutex
-	blocks   map[string]*block // NextNumber's reserved numbers, by counter (each under its counter's lock)
+	blocks   map[string]*block // reserved numbers not handed out yet, by counter key (each under its counter's lock); a few entries a service a day
+	// inflight holds the messages being registered (by message key), each closed when done.
+	inflightMu sync.Mutex
+	inflight   map[string]chan struct{}
 }
 
 // New returns a store on db.
-func New(db *store.DB) *Store { return &Store{db: db, blocks: map[string]*block{}} }
+func New(db *store.DB) *Store {
+	return &Store{db: db, blocks: map[string]*block{}, inflight: map[string]chan struct{}{}}
+}
 
 func clean(parts ...string) error {
 	for _, p := range parts {
@@ -244,31 +249,53 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 		return nil, false, err
 	}
 	ev.Action = ActRegister
+	keyed := c.SenderID != "" && c.MessageID != ""
+	byMessage := func(txn *badger.Txn) (*Case, error) {
+		it, err := txn.Get(messageKey(c.SenderID, c.MessageID))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		n, err := it.ValueCopy(nil)
+		if err != nil {
+			return nil, err
+		}
+		return get(txn, string(n))
+	}
+	if keyed {
+		// One registration of a message at a time, so that a concurrent repeat waits for it and
+		// finds its application instead of drawing a number and losing the race for the key.
+		done, err := s.claim(ctx, string(messageKey(c.SenderID, c.MessageID)))
+		if err != nil {
+			return nil, false, err
+		}
+		defer done()
+		// A retry finds its application without using up a number.
+		var out *Case
+		if err := s.db.View(func(txn *badger.Txn) (err error) { out, err = byMessage(txn); return err }); err != nil || out != nil {
+			return out, false, err
+		}
+	}
+	// The number comes from a block reserved beforehand (take), not from an increment in the
+	// transaction below: that made every application of a service and day wait for the one before
+	// to be committed and fsynced, one at a time, under the counter's lock.
+	seq, err := s.take(ctx, c.ServiceID+"\x00"+c.Received.Format("20060102"))
+	if err != nil {
+		return nil, false, err
+	}
 	var out *Case
-	mu := s.counters.For(c.ServiceID + "\x00" + c.Received.Format("20060102"))
-	mu.Lock()
-	defer mu.Unlock()
-	err := s.retry(ctx, func(txn *badger.Txn) error {
+	err = s.retry(ctx, func(txn *badger.Txn) error {
 		created = false
-		if c.SenderID != "" && c.MessageID != "" {
-			it, err := txn.Get(messageKey(c.SenderID, c.MessageID))
-			if err == nil {
-				n, err := it.ValueCopy(nil)
-				if err != nil {
-					return err
-				}
-				out, err = get(txn, string(n))
-				return err
-			} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		if keyed { // registered meanwhile by a Store of another caller on the same db: found on the retry that follows the conflict
+			existing, err := byMessage(txn)
+			if existing != nil || err != nil {
+				out = existing
 				return err
 			}
 		}
 		cc := *c
 		cc.Events = nil
-		seq, err := incr(txn, cc.ServiceID+"\x00"+cc.Received.Format("20060102"))
-		if err != nil {
-			return err
-		}
 		cc.Number = fmt.Sprintf("%s-%s-%06d", cc.ServiceID, cc.Received.Format("20060102"), seq)
 		if err := cc.Apply(ev); err != nil {
 			return err
@@ -276,7 +303,7 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 		if err := put(txn, nil, &cc); err != nil {
 			return err
 		}
-		if c.SenderID != "" && c.MessageID != "" {
+		if keyed {
 			if err := txn.Set(messageKey(c.SenderID, c.MessageID), []byte(cc.Number)); err != nil {
 				return err
 			}
@@ -287,7 +314,32 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	return out, created, err
 }
 
-// numberBlock is how many numbers NextNumber reserves in the store at a time.
+// claim waits until no other Create holds key, then holds it until done is called.
+func (s *Store) claim(ctx context.Context, key string) (done func(), _ error) {
+	for {
+		s.inflightMu.Lock()
+		busy, ok := s.inflight[key]
+		if !ok {
+			mine := make(chan struct{})
+			s.inflight[key] = mine
+			s.inflightMu.Unlock()
+			return func() {
+				s.inflightMu.Lock()
+				delete(s.inflight, key)
+				s.inflightMu.Unlock()
+				close(mine)
+			}, nil
+		}
+		s.inflightMu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// numberBlock is how many numbers of a counter are reserved in the store at a time.
 const numberBlock = 32
 
 // block is the part of a counter reserved in the store and not yet handed out: next…end.
@@ -302,16 +354,22 @@ func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
 	if err := clean(name); err != nil {
 		return 0, err
 	}
-	mu := s.counters.For("n\x00" + name)
+	return s.take(ctx, "n\x00"+name)
+}
+
+// take hands out the next number of the counter under key, from the block reserved last or a new
+// one. Application numbers (key service NUL day) and NextNumber's counters both come from here.
+func (s *Store) take(ctx context.Context, key string) (uint64, error) {
+	mu := s.counters.For(key)
 	mu.Lock()
 	defer mu.Unlock()
 	s.blocksMu.Lock()
-	b := s.blocks[name]
+	b := s.blocks[key]
 	s.blocksMu.Unlock()
 	if b == nil || b.next > b.end {
 		var end uint64
 		err := s.retry(ctx, func(txn *badger.Txn) (err error) {
-			end, err = add(txn, "n\x00"+name, numberBlock)
+			end, err = add(txn, key, numberBlock)
 			return err
 		})
 		if err != nil {
@@ -319,15 +377,13 @@ func (s *Store) NextNumber(ctx context.Context, name string) (uint64, error) {
 		}
 		b = &block{next: end - numberBlock + 1, end: end}
 		s.blocksMu.Lock()
-		s.blocks[name] = b
+		s.blocks[key] = b
 		s.blocksMu.Unlock()
 	}
 	n := b.next
 	b.next++
 	return n, nil
 }
-
-func incr(txn *badger.Txn, name string) (uint64, error) { return add(txn, name, 1) }
 
 // add adds k to the counter name and returns its new value.
 func add(txn *badger.Txn, name string, k uint64) (uint64, error) {
