@@ -219,15 +219,12 @@ type Store struct {
 	counters stripe.Mutexes
 	blocksMu sync.Mutex
 	blocks   map[string]*block // reserved numbers not handed out yet, by counter key (each under its counter's lock); a few entries a service a day
-	// inflight holds the messages being registered (by message key), each closed when done.
-	inflightMu sync.Mutex
-	inflight   map[string]chan struct{}
+	// messages serialise the registrations of one message (by hash of its key).
+	messages stripe.Mutexes
 }
 
 // New returns a store on db.
-func New(db *store.DB) *Store {
-	return &Store{db: db, blocks: map[string]*block{}, inflight: map[string]chan struct{}{}}
-}
+func New(db *store.DB) *Store { return &Store{db: db, blocks: map[string]*block{}} }
 
 func clean(parts ...string) error {
 	for _, p := range parts {
@@ -250,8 +247,9 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	}
 	ev.Action = ActRegister
 	keyed := c.SenderID != "" && c.MessageID != ""
+	mkey := messageKey(c.SenderID, c.MessageID)
 	byMessage := func(txn *badger.Txn) (*Case, error) {
-		it, err := txn.Get(messageKey(c.SenderID, c.MessageID))
+		it, err := txn.Get(mkey)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil, nil
 		} else if err != nil {
@@ -265,12 +263,11 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	}
 	if keyed {
 		// One registration of a message at a time, so that a concurrent repeat waits for it and
-		// finds its application instead of drawing a number and losing the race for the key.
-		done, err := s.claim(ctx, string(messageKey(c.SenderID, c.MessageID)))
-		if err != nil {
-			return nil, false, err
-		}
-		defer done()
+		// finds its application instead of drawing a number and losing the race for the key. (A
+		// striped lock: now and then two unrelated messages share one and wait for each other.)
+		mu := s.messages.For(string(mkey))
+		mu.Lock()
+		defer mu.Unlock()
 		// A retry finds its application without using up a number.
 		var out *Case
 		if err := s.db.View(func(txn *badger.Txn) (err error) { out, err = byMessage(txn); return err }); err != nil || out != nil {
@@ -304,7 +301,7 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 			return err
 		}
 		if keyed {
-			if err := txn.Set(messageKey(c.SenderID, c.MessageID), []byte(cc.Number)); err != nil {
+			if err := txn.Set(mkey, []byte(cc.Number)); err != nil {
 				return err
 			}
 		}
@@ -312,31 +309,6 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 		return nil
 	})
 	return out, created, err
-}
-
-// claim waits until no other Create holds key, then holds it until done is called.
-func (s *Store) claim(ctx context.Context, key string) (done func(), _ error) {
-	for {
-		s.inflightMu.Lock()
-		busy, ok := s.inflight[key]
-		if !ok {
-			mine := make(chan struct{})
-			s.inflight[key] = mine
-			s.inflightMu.Unlock()
-			return func() {
-				s.inflightMu.Lock()
-				delete(s.inflight, key)
-				s.inflightMu.Unlock()
-				close(mine)
-			}, nil
-		}
-		s.inflightMu.Unlock()
-		select {
-		case <-busy:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 }
 
 // numberBlock is how many numbers of a counter are reserved in the store at a time.
