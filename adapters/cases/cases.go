@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -239,6 +240,20 @@ func clean(parts ...string) error {
 // ("AKT-1-20261122-000001"), status received and the register event ev. A case already registered
 // for the same SenderID and MessageID (a retry) is returned instead, with created false.
 func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created bool, _ error) {
+	return s.CreateWith(ctx, c, ev, nil)
+}
+
+// Prepare is given a copy of a case numbered and registered but not yet committed, and returns the
+// case to commit in its place (the same application, e.g. decided at once: the copy, changed), or
+// nil to commit the registration as it is. It runs outside any transaction, once, while nobody else
+// can see the application yet.
+type Prepare func(ctx context.Context, registered *Case) *Case
+
+// CreateWith is Create, with prepare (when not nil) given the numbered case before the commit:
+// what it returns is committed instead, in the registration's one transaction. A system that
+// decides on receipt so writes the application once, with its result, instead of twice. A retry
+// of a message already registered does not call prepare.
+func (s *Store) CreateWith(ctx context.Context, c *Case, ev Event, prepare Prepare) (_ *Case, created bool, _ error) {
 	if c.ServiceID == "" || c.System == "" || c.Applicant.IIN == "" {
 		return nil, false, fmt.Errorf("%w: a case needs a service, a system and an applicant", ErrInvalid)
 	}
@@ -281,6 +296,24 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 	if err != nil {
 		return nil, false, err
 	}
+	reg := *c
+	reg.Events, reg.Result = nil, nil
+	reg.Number = fmt.Sprintf("%s-%s-%06d", reg.ServiceID, reg.Received.Format("20060102"), seq)
+	if err := reg.Apply(ev); err != nil {
+		return nil, false, err
+	}
+	commit := &reg
+	if prepare != nil {
+		given := reg
+		given.Events = slices.Clone(reg.Events)
+		if p := prepare(ctx, &given); p != nil {
+			if p.Number != reg.Number || p.ServiceID != reg.ServiceID || p.System != reg.System || p.Applicant.IIN != reg.Applicant.IIN ||
+				len(p.Events) == 0 || p.Events[0].Action != ActRegister {
+				return nil, false, fmt.Errorf("%w: a prepared case must be the registered one, from its register event", ErrInvalid)
+			}
+			commit = p
+		}
+	}
 	var out *Case
 	err = s.retry(ctx, func(txn *badger.Txn) error {
 		created = false
@@ -291,21 +324,15 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 				return err
 			}
 		}
-		cc := *c
-		cc.Events = nil
-		cc.Number = fmt.Sprintf("%s-%s-%06d", cc.ServiceID, cc.Received.Format("20060102"), seq)
-		if err := cc.Apply(ev); err != nil {
-			return err
-		}
-		if err := put(txn, nil, &cc); err != nil {
+		if err := put(txn, nil, commit); err != nil {
 			return err
 		}
 		if keyed {
-			if err := txn.Set(mkey, []byte(cc.Number)); err != nil {
+			if err := txn.Set(mkey, []byte(commit.Number)); err != nil {
 				return err
 			}
 		}
-		out, created = &cc, true
+		out, created = commit, true
 		return nil
 	})
 	return out, created, err

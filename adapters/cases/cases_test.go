@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/shep-kz/shep/store"
 )
 
@@ -246,5 +248,123 @@ func TestNextNumber(t *testing.T) {
 	}
 	if m, err := s.NextNumber(ctx, "org/2026"); err != nil || m != n+1 {
 		t.Fatalf("next: %d, %v; want %d", m, err, n+1)
+	}
+}
+
+// CreateWith commits what prepare returns in the registration's one transaction: the application
+// is written once, with its indexes and counters as they would be after Create and Update.
+func TestCreateWith(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t, t.TempDir())
+	defer db.Close()
+	s := New(db)
+	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	refuse := func(_ context.Context, c *Case) *Case {
+		if err := c.Apply(Event{Action: ActRefuse, At: day}); err != nil {
+			t.Error(err)
+		}
+		c.DecideAt, c.Result = time.Time{}, &Result{Kind: "refusal", Number: "R-1", Document: []byte("<result/>")}
+		return c
+	}
+	tests := []struct {
+		name    string
+		prepare Prepare
+		status  Status // committed; "" when nothing is
+		open    bool   // in its system's open applications
+		pending bool   // in its channel's queue of results to hand over
+	}{
+		{"nothing to add", func(context.Context, *Case) *Case { return nil }, Received, true, false},
+		{"decided at once", refuse, Refused, false, true},
+		{"decided and delivered", func(ctx context.Context, c *Case) *Case {
+			c = refuse(ctx, c)
+			if err := c.Apply(Event{Action: ActDeliver, At: day}); err != nil {
+				t.Error(err)
+			}
+			return c
+		}, Delivered, false, false},
+		{"the copy changed, nil returned", func(_ context.Context, c *Case) *Case {
+			c.Status, c.Events[0].Note = Refused, "changed"
+			return nil
+		}, Received, true, false},
+		{"another number", func(_ context.Context, c *Case) *Case { c.Number += "9"; return c }, "", false, false},
+		{"without its registration", func(_ context.Context, c *Case) *Case { c.Events = c.Events[1:]; return c }, "", false, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iin := fmt.Sprintf("9310024513%02d", i)
+			calls := 0
+			prepare := func(ctx context.Context, c *Case) *Case {
+				calls++
+				if c.Number == "" || len(c.Events) != 1 || c.Status != Received {
+					t.Errorf("prepare given %+v", c)
+				}
+				return tt.prepare(ctx, c)
+			}
+			in := &Case{ServiceID: "AKT-3", System: "e-sobes", Channel: "con", Applicant: Person{IIN: iin}, Received: day,
+				DecideAt: day, SenderID: "con", MessageID: tt.name}
+			c, created, err := s.CreateWith(ctx, in, Event{At: day}, prepare)
+			if tt.status == "" {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("a foreign case committed: %+v, %v", c, err)
+				}
+				if list, err := s.List(ctx, Filter{ApplicantIIN: iin}); err != nil || len(list) != 0 {
+					t.Fatalf("after a refused prepare the applicant has %d cases, %v", len(list), err)
+				}
+				return
+			}
+			if err != nil || !created || c.Status != tt.status {
+				t.Fatalf("created %v, status %s, %v; want %s", created, c.Status, err, tt.status)
+			}
+			got, err := s.Get(ctx, c.Number)
+			if err != nil || got.Status != tt.status || len(got.Events) != len(c.Events) {
+				t.Fatalf("stored %+v, %v", got, err)
+			}
+			if (got.Result != nil) != tt.status.Decided() || got.Events[0].Note != "" {
+				t.Errorf("stored result %+v and register event %+v for status %s", got.Result, got.Events[0], got.Status)
+			}
+			versions := 0
+			if err := db.View(func(txn *badger.Txn) error {
+				it := txn.NewIterator(badger.IteratorOptions{AllVersions: true})
+				defer it.Close()
+				for it.Seek(caseKey(c.Number)); it.ValidForPrefix(caseKey(c.Number)); it.Next() {
+					versions++
+				}
+				return nil
+			}); err != nil || versions != 1 {
+				t.Errorf("the application was written %d times, %v", versions, err)
+			}
+			open, err := s.List(ctx, Filter{System: "e-sobes", OpenOnly: true, Limit: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			isOpen := false
+			for _, o := range open {
+				isOpen = isOpen || o.Number == c.Number
+			}
+			pending, err := s.AwaitingHandover(ctx, "con", 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			isPending := false
+			for _, p := range pending {
+				isPending = isPending || p.Number == c.Number
+			}
+			if isOpen != tt.open || isPending != tt.pending {
+				t.Errorf("open %v, awaiting handover %v; want %v and %v", isOpen, isPending, tt.open, tt.pending)
+			}
+			// A retry of the message finds the application and does not prepare again.
+			again, created, err := s.CreateWith(ctx, in, Event{At: day}, prepare)
+			if err != nil || created || again.Number != c.Number || calls != 1 {
+				t.Errorf("retry: %v, created %v, %s, prepare called %d times", err, created, again.Number, calls)
+			}
+		})
+	}
+	// The counters count each event once: four registrations, two refusals, one delivery.
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st["AKT-3"]; got.Registered != 4 || got.Refused != 2 || got.Delivered != 1 {
+		t.Errorf("stats %+v", got)
 	}
 }

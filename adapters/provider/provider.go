@@ -201,7 +201,36 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 			}
 		}
 	}
-	c, created, err := s.o.Cases.Create(ctx, c, cases.Event{At: now, Real: time.Now(), Actor: s.o.Name, Note: "заявление зарегистрировано"})
+	// What the system answers on receipt (the formal check's refusal, or the decision when it is
+	// due at once) is worked out on the numbered application before its commit, and committed with
+	// it: one write of the application instead of two.
+	var (
+		failure  error     // the check or decision failed: the application is registered all the same
+		deferred *Decision // a decision with an effect, issued after the registration's commit
+		auto     bool      // deferred is the system's own decision, not the formal check's refusal
+	)
+	prepare := func(ctx context.Context, reg *cases.Case) *cases.Case {
+		d, isAuto, err := s.onReceipt(ctx, reg, svc, rules, app)
+		if err != nil || d == nil {
+			failure = err
+			return nil
+		}
+		if d.Effect != nil && !d.Refuse {
+			// The effect (entering a register) must not precede the application it answers.
+			deferred, auto = d, isAuto
+			return nil
+		}
+		apply, _, err := s.result(ctx, reg, svc, Actor{Name: s.o.Name}, d)
+		if err == nil {
+			err = apply(reg)
+		}
+		if err != nil {
+			failure = err
+			return nil
+		}
+		return reg
+	}
+	c, created, err := s.o.Cases.CreateWith(ctx, c, cases.Event{At: now, Real: time.Now(), Actor: s.o.Name, Note: "заявление зарегистрировано"}, prepare)
 	if err != nil {
 		return nil, fmt.Errorf("%s: register: %w", s.o.Name, err)
 	}
@@ -220,31 +249,43 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 	}()
 	log := s.o.Logger.With("system", s.o.Name, "application", c.Number, "service", c.ServiceID)
 	log.InfoContext(ctx, "application registered", "deadline", c.Deadline, "decide_at", c.DecideAt)
+	switch {
+	case failure != nil:
+		return nil, failure
+	case deferred != nil:
+		issued, err := s.issue(ctx, c.Number, Actor{Name: s.o.Name}, deferred, auto)
+		if err != nil {
+			return nil, err
+		}
+		c = issued
+	case c.Result != nil:
+		log.InfoContext(ctx, "result issued", "kind", c.Result.Kind, "result", c.Result.Number, "by", s.o.Name)
+	}
+	return &adapters.Response{Data: StatusData(c, svc)}, nil
+}
+
+// onReceipt is the system's answer to a new application c: the formal check's refusal, or the
+// automatic decision when it is due at once (auto), or nil when the application waits.
+func (s *System) onReceipt(ctx context.Context, c *cases.Case, svc *catalogue.Service, rules Rules, app *application.Application) (_ *Decision, auto bool, _ error) {
 	in, err := s.input(ctx, c, svc, app)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d, err := rules.Check(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("%s: check: %w", s.o.Name, err)
+		return nil, false, fmt.Errorf("%s: check: %w", s.o.Name, err)
 	}
 	if d != nil {
 		if !d.Refuse {
-			return nil, fmt.Errorf("%s: the formal check of %s returned a positive decision", s.o.Name, c.ServiceID)
+			return nil, false, fmt.Errorf("%s: the formal check of %s returned a positive decision", s.o.Name, c.ServiceID)
 		}
-		refused, err := s.issue(ctx, c.Number, Actor{Name: s.o.Name}, d, false)
-		if err != nil {
-			return nil, err
-		}
-		c = refused
-	} else if !c.DecideAt.IsZero() && !s.o.Clock.Real(c.DecideAt).After(time.Now()) {
-		decided, err := s.decide(ctx, c.Number)
-		if err != nil {
-			return nil, err
-		}
-		c = decided
+		return d, false, nil
 	}
-	return &adapters.Response{Data: StatusData(c, svc)}, nil
+	if c.DecideAt.IsZero() || s.o.Clock.Real(c.DecideAt).After(time.Now()) {
+		return nil, false, nil
+	}
+	d, err = s.decision(ctx, c, svc, in)
+	return d, true, err
 }
 
 func personName(p application.Person) string {
@@ -394,23 +435,9 @@ func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, overri
 	if !ok {
 		return nil, fmt.Errorf("%s: service %s left the catalogue", s.o.Name, c.ServiceID)
 	}
-	var d *Decision
-	if s.o.Faults != nil {
-		if reason, ok := s.o.Faults.Refusal(s.o.Name, c.ServiceID); ok {
-			d = Refusal("", "%s", reason)
-		}
-	}
-	if d == nil {
-		in, err := s.input(ctx, c, svc, nil)
-		if err != nil {
-			return nil, err
-		}
-		if d, err = s.rules(c.ServiceID).Decide(ctx, in); err != nil {
-			return nil, fmt.Errorf("%s: decide %s: %w", s.o.Name, c.Number, err)
-		}
-		if d == nil {
-			return nil, fmt.Errorf("%s: the rules of %s gave no decision", s.o.Name, c.ServiceID)
-		}
+	d, err := s.decision(ctx, c, svc, nil)
+	if err != nil {
+		return nil, err
 	}
 	if override != nil {
 		if err := override(d); err != nil {
@@ -420,8 +447,32 @@ func (s *System) decideWith(ctx context.Context, c *cases.Case, by Actor, overri
 	return s.issue(ctx, c.Number, by, d, auto)
 }
 
-// issue signs the decision's result and records it, moving the application to completed or
-// refused.
+// decision is the decision on the merits of c: the fault injector's forced refusal, or the
+// service's rules on in (gathered here when nil).
+func (s *System) decision(ctx context.Context, c *cases.Case, svc *catalogue.Service, in *Input) (*Decision, error) {
+	if s.o.Faults != nil {
+		if reason, ok := s.o.Faults.Refusal(s.o.Name, c.ServiceID); ok {
+			return Refusal("", "%s", reason), nil
+		}
+	}
+	if in == nil {
+		var err error
+		if in, err = s.input(ctx, c, svc, nil); err != nil {
+			return nil, err
+		}
+	}
+	d, err := s.rules(c.ServiceID).Decide(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: decide %s: %w", s.o.Name, c.Number, err)
+	}
+	if d == nil {
+		return nil, fmt.Errorf("%s: the rules of %s gave no decision", s.o.Name, c.ServiceID)
+	}
+	return d, nil
+}
+
+// issue runs the decision's effect, signs its result and records it, moving the application to
+// completed or refused.
 func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision, auto bool) (*cases.Case, error) {
 	mu := s.caseMu.For(number)
 	mu.Lock()
@@ -445,14 +496,30 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 			return nil, fmt.Errorf("%s: %s: %w", s.o.Name, number, err)
 		}
 	}
+	apply, doc, err := s.result(ctx, c, svc, by, d)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = s.o.Cases.Update(ctx, number, apply); err != nil {
+		return nil, err
+	}
+	s.unschedule(number)
+	s.o.Logger.InfoContext(ctx, "result issued", "system", s.o.Name, "application", number, "kind", doc.Kind, "result", doc.Number, "by", by.Name)
+	return c, nil
+}
+
+// result signs the result of decision d on the open application c (its effect already run) and
+// returns the change that records it: the decision's event (and the delivery to the личный
+// кабинет on the portal), with the signed document.
+func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Service, by Actor, d *Decision) (func(*cases.Case) error, *results.Document, error) {
 	signer, err := s.o.Signers.Signer(ctx, svc.Provider)
 	if err != nil {
-		return nil, fmt.Errorf("%s: signer of %s: %w", s.o.Name, svc.Provider.ID, err)
+		return nil, nil, fmt.Errorf("%s: signer of %s: %w", s.o.Name, svc.Provider.ID, err)
 	}
 	// The recipient as ГБД ФЛ names them (the application's spelling otherwise).
 	recipient := c.Applicant.Name
 	if p, ok, err := s.o.Persons.Person(ctx, c.Applicant.IIN); err != nil {
-		return nil, faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
+		return nil, nil, faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
 	} else if ok {
 		recipient = FullName(p)
 	}
@@ -462,7 +529,7 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 	now := s.o.Clock.Now()
 	seq, err := s.o.Cases.NextNumber(ctx, fmt.Sprintf("%s/%d", svc.Provider.ID, now.Year()))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc := &results.Document{Number: fmt.Sprintf("%s-%d-%06d", strings.ToUpper(svc.Provider.ID), now.Year(), seq), ApplicationNumber: c.Number,
 		ServiceID: svc.ID, ServiceNameRU: svc.NameRU, ServiceNameKZ: svc.NameKZ, Issued: now,
@@ -499,13 +566,13 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 	}
 	signed, err := results.Sign(doc, signer.Key, signer.Cert)
 	if err != nil {
-		return nil, fmt.Errorf("%s: sign the result of %s: %w", s.o.Name, number, err)
+		return nil, nil, fmt.Errorf("%s: sign the result of %s: %w", s.o.Name, c.Number, err)
 	}
 	note := doc.TitleRU
 	if d.Refuse {
 		note = d.Reason
 	}
-	c, err = s.o.Cases.Update(ctx, number, func(c *cases.Case) error {
+	apply := func(c *cases.Case) error {
 		if err := c.Apply(cases.Event{Action: action, At: now, Real: time.Now(), Actor: by.label(signer), ActorIIN: by.IIN, Note: note}); err != nil {
 			return err
 		}
@@ -520,13 +587,8 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 		c.Result = &cases.Result{Kind: string(doc.Kind), Number: doc.Number, Title: doc.TitleRU, Reason: doc.Reason, Issued: now,
 			OfficialIIN: signer.Official.IIN, OfficialName: signer.Official.Name, Document: signed}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	s.unschedule(number)
-	s.o.Logger.InfoContext(ctx, "result issued", "system", s.o.Name, "application", number, "kind", doc.Kind, "result", doc.Number, "by", by.Name)
-	return c, nil
+	return apply, doc, nil
 }
 
 // ChannelPortal is the catalogue's code of the portal channel, and PortalCabinet the actor that

@@ -271,3 +271,90 @@ func TestConcurrentDecisions(t *testing.T) {
 		seen[c.Result.Number] = true
 	}
 }
+
+// effectRules complete every application with an effect, which records whether the application
+// it answers was already in the register when it ran.
+type effectRules struct {
+	cases *cases.Store
+	ran   atomic.Int64
+	found atomic.Int64
+}
+
+func (*effectRules) Check(context.Context, *provider.Input) (*provider.Decision, error) {
+	return nil, nil
+}
+func (r *effectRules) Decide(_ context.Context, in *provider.Input) (*provider.Decision, error) {
+	number := in.Case.Number
+	return &provider.Decision{Text: "Выдано.", Effect: func(ctx context.Context) error {
+		r.ran.Add(1)
+		if c, err := r.cases.Get(ctx, number); err == nil && c.Status == cases.Received {
+			r.found.Add(1)
+		}
+		return nil
+	}}, nil
+}
+
+// failingPersons is a ГБД ФЛ that does not answer.
+type failingPersons struct{}
+
+func (failingPersons) Person(context.Context, string) (*gbdfl.Person, bool, error) {
+	return nil, false, errors.New("connection refused")
+}
+
+// A system deciding at once answers with the result: the application is committed with it, except
+// for a decision with an effect (entering a register), which runs only once the application is
+// registered. When the decision cannot be taken, the application stays registered and open.
+func TestDecideOnReceipt(t *testing.T) {
+	o := system(t, provider.Options{Mode: provider.Auto, DecideAfter: "0s"})
+	effects := &effectRules{cases: o.Cases}
+	o.Rules = map[string]provider.Rules{"ZKO-1": refuseAll{}, "ZKO-2": effects}
+	s, err := provider.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, service, iin string
+		status             cases.Status
+		kind               string
+	}{
+		{"refused on the merits", "ZKO-1", "931002451325", cases.Refused, "refusal"},
+		{"refused by the formal check", "ZKO-1", "960101300014", cases.Refused, "refusal"},
+		{"completed with an effect", "ZKO-2", "931002451325", cases.Completed, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := s.Handle(ctx, request(tt.service, tt.iin, "identity-document"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := number(t, resp)
+			if st := resp.Data.SelectElement("status"); st == nil || st.SelectAttrValue("code", "") != string(tt.status) {
+				t.Errorf("answered status %v, want %s", st, tt.status)
+			}
+			c, err := o.Cases.Get(ctx, n)
+			if err != nil || c.Status != tt.status || c.Result == nil || len(c.Result.Document) == 0 || !c.DecideAt.IsZero() {
+				t.Fatalf("stored %+v, %v", c, err)
+			}
+			if tt.kind != "" && c.Result.Kind != tt.kind {
+				t.Errorf("result kind %s, want %s", c.Result.Kind, tt.kind)
+			}
+		})
+	}
+	if effects.ran.Load() != 1 || effects.found.Load() != 1 {
+		t.Errorf("the effect ran %d times, %d of them with the application registered", effects.ran.Load(), effects.found.Load())
+	}
+
+	o.Persons = failingPersons{}
+	s, err = provider.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Handle(ctx, request("ZKO-1", "870412300011", "identity-document"))
+	if faults.From(err).Code != faults.ProviderUnavailable {
+		t.Fatalf("ГБД ФЛ down: %v, want %s", err, faults.ProviderUnavailable)
+	}
+	list, err := o.Cases.List(ctx, cases.Filter{ApplicantIIN: "870412300011"})
+	if err != nil || len(list) != 1 || list[0].Status != cases.Received || list[0].DecideAt.IsZero() {
+		t.Fatalf("after a failed decision the applicant has %+v, %v; want one open application", list, err)
+	}
+}
