@@ -246,13 +246,18 @@ func (s *Store) Create(ctx context.Context, c *Case, ev Event) (_ *Case, created
 // Prepare is given a copy of a case numbered and registered but not yet committed, and returns the
 // case to commit in its place (the same application, e.g. decided at once: the copy, changed), or
 // nil to commit the registration as it is. It runs outside any transaction, once, while nobody else
-// can see the application yet.
+// can see the application yet. The copy is shallow beyond its events: the application document is
+// the caller's, not to be modified. Prepare runs under the lock that keeps other registrations of
+// the same message waiting (and, now and then, of an unrelated one sharing the lock): it should be
+// short, and must not register anything itself.
 type Prepare func(ctx context.Context, registered *Case) *Case
 
 // CreateWith is Create, with prepare (when not nil) given the numbered case before the commit:
 // what it returns is committed instead, in the registration's one transaction. A system that
 // decides on receipt so writes the application once, with its result, instead of twice. A retry
-// of a message already registered does not call prepare.
+// of a message already registered does not call prepare; when another Store on the same db
+// registers the message while prepare runs (rare: the lock is per Store), prepare's work is thrown
+// away and that registration is returned, with created false.
 func (s *Store) CreateWith(ctx context.Context, c *Case, ev Event, prepare Prepare) (_ *Case, created bool, _ error) {
 	if c.ServiceID == "" || c.System == "" || c.Applicant.IIN == "" {
 		return nil, false, fmt.Errorf("%w: a case needs a service, a system and an applicant", ErrInvalid)
@@ -307,9 +312,8 @@ func (s *Store) CreateWith(ctx context.Context, c *Case, ev Event, prepare Prepa
 		given := reg
 		given.Events = slices.Clone(reg.Events)
 		if p := prepare(ctx, &given); p != nil {
-			if p.Number != reg.Number || p.ServiceID != reg.ServiceID || p.System != reg.System || p.Applicant.IIN != reg.Applicant.IIN ||
-				len(p.Events) == 0 || p.Events[0].Action != ActRegister {
-				return nil, false, fmt.Errorf("%w: a prepared case must be the registered one, from its register event", ErrInvalid)
+			if !sameRegistration(p, &reg) {
+				return nil, false, fmt.Errorf("%w: a prepared case must be the registered one, from its register event to its status", ErrInvalid)
 			}
 			commit = p
 		}
@@ -336,6 +340,14 @@ func (s *Store) CreateWith(ctx context.Context, c *Case, ev Event, prepare Prepa
 		return nil
 	})
 	return out, created, err
+}
+
+// sameRegistration reports whether p is the registration reg, perhaps moved on by later events:
+// the same application, the same register event first, the status of its last event.
+func sameRegistration(p, reg *Case) bool {
+	return p.Number == reg.Number && p.ServiceID == reg.ServiceID && p.System == reg.System && p.Provider == reg.Provider &&
+		p.Channel == reg.Channel && p.SenderID == reg.SenderID && p.MessageID == reg.MessageID && p.Applicant == reg.Applicant &&
+		p.Received.Equal(reg.Received) && len(p.Events) > 0 && p.Events[0] == reg.Events[0] && p.Status == p.Events[len(p.Events)-1].Status
 }
 
 // numberBlock is how many numbers of a counter are reserved in the store at a time.

@@ -288,6 +288,9 @@ func TestCreateWith(t *testing.T) {
 		}, Received, true, false},
 		{"another number", func(_ context.Context, c *Case) *Case { c.Number += "9"; return c }, "", false, false},
 		{"without its registration", func(_ context.Context, c *Case) *Case { c.Events = c.Events[1:]; return c }, "", false, false},
+		{"another register event", func(_ context.Context, c *Case) *Case { c.Events[0].Actor = "someone"; return c }, "", false, false},
+		{"a status without its event", func(_ context.Context, c *Case) *Case { c.Status = Completed; return c }, "", false, false},
+		{"another message", func(_ context.Context, c *Case) *Case { c.MessageID += "'"; return c }, "", false, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,7 +55,9 @@ func Refusal(basis, format string, args ...any) *Decision {
 	return &Decision{Refuse: true, Reason: fmt.Sprintf(format, args...), Basis: basis}
 }
 
-// Rules are a service's rules in a provider system.
+// Rules are a service's rules in a provider system. On receipt, Check (and Decide, when the system
+// decides at once) see the application numbered but not yet in the register: it is committed with
+// their answer.
 type Rules interface {
 	// Check is the provider's formal check of the package (services.md K12), done on receipt: a
 	// refusal (M7) is issued at once; nil means the package is in order.
@@ -157,9 +159,10 @@ func (s *System) rules(serviceID string) Rules {
 	return s.o.Default
 }
 
-// Handle implements adapters.Adapter: it registers the application (number, «поступившие»),
-// runs the formal check and, when the system decides at once, the decision; the answer is the
-// application's status with the signed result when there is one.
+// Handle implements adapters.Adapter: it numbers the application, runs the formal check and, when
+// the system decides at once, the decision, and registers the application («поступившие») with
+// their result in one write (a decision with an effect is issued after the registration); the
+// answer is the application's status with the signed result when there is one.
 func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.Response, error) {
 	svc, ok := s.o.Catalogue.Service(req.ServiceID)
 	if !ok || svc.Target == nil || svc.Target.Adapter != s.o.Name {

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/shep-kz/shep/adapters"
 	"github.com/shep-kz/shep/adapters/cases"
@@ -63,6 +66,13 @@ func (refuseAll) Decide(context.Context, *provider.Input) (*provider.Decision, e
 // system returns options for a manual rshep over a real store, catalogue and test НУЦ.
 func system(t *testing.T, o provider.Options) provider.Options {
 	t.Helper()
+	o, _ = systemDB(t, o)
+	return o
+}
+
+// systemDB is system, with the store under the register.
+func systemDB(t *testing.T, o provider.Options) (provider.Options, *store.DB) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
 	if err != nil {
@@ -83,7 +93,7 @@ func system(t *testing.T, o provider.Options) provider.Options {
 	if o.Mode == "" {
 		o.Mode = provider.Manual
 	}
-	return o
+	return o, db
 }
 
 func request(service, iin string, attachments ...string) *adapters.Request {
@@ -273,22 +283,24 @@ func TestConcurrentDecisions(t *testing.T) {
 }
 
 // effectRules complete every application with an effect, which records whether the application
-// it answers was already in the register when it ran.
+// it answers was already in the register when it ran, and fails when fail is set.
 type effectRules struct {
 	cases *cases.Store
+	fail  bool
 	ran   atomic.Int64
 	found atomic.Int64
 }
 
-func (*effectRules) Check(context.Context, *provider.Input) (*provider.Decision, error) {
-	return nil, nil
-}
+func (*effectRules) Check(context.Context, *provider.Input) (*provider.Decision, error) { return nil, nil }
 func (r *effectRules) Decide(_ context.Context, in *provider.Input) (*provider.Decision, error) {
 	number := in.Case.Number
 	return &provider.Decision{Text: "Выдано.", Effect: func(ctx context.Context) error {
 		r.ran.Add(1)
 		if c, err := r.cases.Get(ctx, number); err == nil && c.Status == cases.Received {
 			r.found.Add(1)
+		}
+		if r.fail {
+			return errors.New("the register is not answering")
 		}
 		return nil
 	}}, nil
@@ -301,60 +313,159 @@ func (failingPersons) Person(context.Context, string) (*gbdfl.Person, bool, erro
 	return nil, false, errors.New("connection refused")
 }
 
-// A system deciding at once answers with the result: the application is committed with it, except
-// for a decision with an effect (entering a register), which runs only once the application is
-// registered. When the decision cannot be taken, the application stays registered and open.
+// failingSigners have no official to sign a result.
+type failingSigners struct{}
+
+func (failingSigners) Signer(context.Context, catalogue.Organisation) (*provider.Signer, error) {
+	return nil, errors.New("no official")
+}
+
+// forceRefusal is a fault injector refusing one service.
+type forceRefusal string
+
+func (f forceRefusal) Refusal(_, service string) (string, bool) {
+	return "Отказ по сценарию тестировщика.", service == string(f)
+}
+
+// versions is how many times the application was written: the versions badger holds of its key
+// (adapters/cases: tag 'c', 0x00, number).
+func versions(t *testing.T, db *store.DB, number string) int {
+	t.Helper()
+	key := append([]byte("c\x00"), number...)
+	n := 0
+	if err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{AllVersions: true})
+		defer it.Close()
+		for it.Seek(key); it.ValidForPrefix(key); it.Next() {
+			if bytes.Equal(it.Item().Key(), key) {
+				n++
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A system deciding at once answers with the result, committed with the application in one write;
+// a decision with an effect (entering a register) runs only once the application is registered, a
+// second write. When the decision or its result cannot be made, the application is registered
+// all the same, open and due, and the error is returned.
 func TestDecideOnReceipt(t *testing.T) {
-	o := system(t, provider.Options{Mode: provider.Auto, DecideAfter: "0s"})
-	effects := &effectRules{cases: o.Cases}
-	o.Rules = map[string]provider.Rules{"ZKO-1": refuseAll{}, "ZKO-2": effects}
+	o, db := systemDB(t, provider.Options{Mode: provider.Auto, DecideAfter: "0s"})
+	effects, failing := &effectRules{cases: o.Cases}, &effectRules{cases: o.Cases, fail: true}
+	o.Rules = map[string]provider.Rules{"ZKO-1": refuseAll{}, "ZKO-2": effects, "ZKO-4": failing}
+	o.Faults = forceRefusal("ZKO-6")
 	s, err := provider.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	portal := func(service, iin string) *adapters.Request {
+		r := request(service, iin, "identity-document")
+		r.Channel, r.Application.Channel, r.Application.Operator = "portal", application.Portal, nil
+		return r
+	}
 	tests := []struct {
-		name, service, iin string
-		status             cases.Status
-		kind               string
+		name     string
+		req      *adapters.Request
+		status   cases.Status // stored and answered
+		reason   string       // in a refusal
+		writes   int
+		fails    bool // Handle fails; the application stays received
+		awaiting bool // in the ЦОН's queue of results to hand over
 	}{
-		{"refused on the merits", "ZKO-1", "931002451325", cases.Refused, "refusal"},
-		{"refused by the formal check", "ZKO-1", "960101300014", cases.Refused, "refusal"},
-		{"completed with an effect", "ZKO-2", "931002451325", cases.Completed, ""},
+		{"refused on the merits", request("ZKO-1", "931002451325", "identity-document"), cases.Refused, "нет оснований", 1, false, true},
+		{"refused by the formal check", request("ZKO-5", "960101300014", "identity-document"), cases.Refused, "ГБД ФЛ", 1, false, true},
+		{"refused by the fault injector", request("ZKO-6", "931002451325", "identity-document"), cases.Refused, "сценарию тестировщика", 1, false, true},
+		{"completed on the portal, delivered", portal("KRG-1", "931002451325"), cases.Delivered, "", 1, false, false},
+		{"completed with an effect", request("ZKO-2", "931002451325", "identity-document"), cases.Completed, "", 2, false, true},
+		{"its effect fails", request("ZKO-4", "931002451325", "identity-document"), cases.Received, "", 1, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := s.Handle(ctx, request(tt.service, tt.iin, "identity-document"))
+			resp, err := s.Handle(ctx, tt.req)
+			var c *cases.Case
+			if tt.fails {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				list, err := o.Cases.List(ctx, cases.Filter{ApplicantIIN: tt.req.Application.Applicant.IIN, ServiceID: tt.req.ServiceID})
+				if err != nil || len(list) != 1 {
+					t.Fatalf("%d applications, %v", len(list), err)
+				}
+				c = list[0]
+				if c.DecideAt.IsZero() || c.Result != nil {
+					t.Errorf("after a failed decision: due %v, result %+v; want due again, no result", c.DecideAt, c.Result)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st := resp.Data.SelectElement("status"); st == nil || st.SelectAttrValue("code", "") != string(tt.status) {
+					t.Errorf("answered status %v, want %s", st, tt.status)
+				}
+				if c, err = o.Cases.Get(ctx, number(t, resp)); err != nil {
+					t.Fatal(err)
+				}
+				if c.Result == nil || len(c.Result.Document) == 0 || !c.DecideAt.IsZero() || !strings.Contains(c.Result.Reason, tt.reason) {
+					t.Fatalf("stored result %+v, due %v; want a signed result, nothing due, reason with %q", c.Result, c.DecideAt, tt.reason)
+				}
+			}
+			if c.Status != tt.status {
+				t.Errorf("stored status %s, want %s", c.Status, tt.status)
+			}
+			if n := versions(t, db, c.Number); n != tt.writes {
+				t.Errorf("the application was written %d times, want %d", n, tt.writes)
+			}
+			awaiting, err := o.Cases.AwaitingHandover(ctx, tt.req.Channel, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := number(t, resp)
-			if st := resp.Data.SelectElement("status"); st == nil || st.SelectAttrValue("code", "") != string(tt.status) {
-				t.Errorf("answered status %v, want %s", st, tt.status)
+			found := false
+			for _, a := range awaiting {
+				found = found || a.Number == c.Number
 			}
-			c, err := o.Cases.Get(ctx, n)
-			if err != nil || c.Status != tt.status || c.Result == nil || len(c.Result.Document) == 0 || !c.DecideAt.IsZero() {
-				t.Fatalf("stored %+v, %v", c, err)
-			}
-			if tt.kind != "" && c.Result.Kind != tt.kind {
-				t.Errorf("result kind %s, want %s", c.Result.Kind, tt.kind)
+			if found != tt.awaiting {
+				t.Errorf("awaiting handover: %v, want %v", found, tt.awaiting)
 			}
 		})
 	}
-	if effects.ran.Load() != 1 || effects.found.Load() != 1 {
-		t.Errorf("the effect ran %d times, %d of them with the application registered", effects.ran.Load(), effects.found.Load())
+	if effects.ran.Load() != 1 || effects.found.Load() != 1 || failing.ran.Load() != 1 || failing.found.Load() != 1 {
+		t.Errorf("the effects ran %d and %d times, %d and %d of them with the application registered; want once each, registered",
+			effects.ran.Load(), failing.ran.Load(), effects.found.Load(), failing.found.Load())
 	}
 
-	o.Persons = failingPersons{}
-	s, err = provider.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.Handle(ctx, request("ZKO-1", "870412300011", "identity-document"))
-	if faults.From(err).Code != faults.ProviderUnavailable {
-		t.Fatalf("ГБД ФЛ down: %v, want %s", err, faults.ProviderUnavailable)
-	}
-	list, err := o.Cases.List(ctx, cases.Filter{ApplicantIIN: "870412300011"})
-	if err != nil || len(list) != 1 || list[0].Status != cases.Received || list[0].DecideAt.IsZero() {
-		t.Fatalf("after a failed decision the applicant has %+v, %v; want one open application", list, err)
+	// Nothing to decide with, or nothing to sign with: registered, open, due, one write.
+	for name, change := range map[string]func(*provider.Options){
+		"ГБД ФЛ down": func(o *provider.Options) { o.Persons = failingPersons{} },
+		"no signer":   func(o *provider.Options) { o.Signers = failingSigners{} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := o
+			change(&o)
+			s, err := provider.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := request("ZKO-1", "870412300011", "identity-document")
+			req.Info.MessageID = name
+			if _, err := s.Handle(ctx, req); err == nil {
+				t.Fatal("no error")
+			}
+			list, err := o.Cases.List(ctx, cases.Filter{ApplicantIIN: "870412300011"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c *cases.Case
+			for _, l := range list {
+				if l.MessageID == name {
+					c = l
+				}
+			}
+			if c == nil || c.Status != cases.Received || c.DecideAt.IsZero() || versions(t, db, c.Number) != 1 {
+				t.Fatalf("after a failed decision: %+v; want one open application, due, written once", c)
+			}
+		})
 	}
 }
