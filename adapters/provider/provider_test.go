@@ -291,7 +291,9 @@ type effectRules struct {
 	found atomic.Int64
 }
 
-func (*effectRules) Check(context.Context, *provider.Input) (*provider.Decision, error) { return nil, nil }
+func (*effectRules) Check(context.Context, *provider.Input) (*provider.Decision, error) {
+	return nil, nil
+}
 func (r *effectRules) Decide(_ context.Context, in *provider.Input) (*provider.Decision, error) {
 	number := in.Case.Number
 	return &provider.Decision{Text: "Выдано.", Effect: func(ctx context.Context) error {
