@@ -22,6 +22,14 @@ func openStore(t *testing.T, dir string) *store.DB {
 	return db
 }
 
+// newStore returns a Store on a fresh db, closed when the test ends.
+func newStore(t *testing.T) (*Store, *store.DB) {
+	t.Helper()
+	db := openStore(t, t.TempDir())
+	t.Cleanup(func() { db.Close() })
+	return New(db), db
+}
+
 func TestTransitions(t *testing.T) {
 	tests := []struct {
 		actions []Action
@@ -155,9 +163,7 @@ func TestStore(t *testing.T) {
 // it back, and none of them uses up a number.
 func TestCreateSameMessageConcurrently(t *testing.T) {
 	ctx := context.Background()
-	db := openStore(t, t.TempDir())
-	defer db.Close()
-	s := New(db)
+	s, _ := newStore(t)
 	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	create := func(msg string) (*Case, bool, error) {
 		return s.Create(ctx, &Case{ServiceID: "AKT-3", System: "e-sobes", Applicant: Person{IIN: "931002451325"}, Received: day,
@@ -255,9 +261,7 @@ func TestNextNumber(t *testing.T) {
 // is written once, with its indexes and counters as they would be after Create and Update.
 func TestCreateWith(t *testing.T) {
 	ctx := context.Background()
-	db := openStore(t, t.TempDir())
-	defer db.Close()
-	s := New(db)
+	s, db := newStore(t)
 	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	refuse := func(_ context.Context, c *Case) *Case {
 		if err := c.Apply(Event{Action: ActRefuse, At: day}); err != nil {
