@@ -213,7 +213,7 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 		auto     bool      // deferred is the system's own decision, not the formal check's refusal
 	)
 	prepare := func(ctx context.Context, reg *cases.Case) *cases.Case {
-		d, isAuto, err := s.onReceipt(ctx, reg, svc, rules, app)
+		d, in, isAuto, err := s.onReceipt(ctx, reg, svc, rules, app)
 		if err != nil || d == nil {
 			failure = err
 			return nil
@@ -223,7 +223,7 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 			deferred, auto = d, isAuto
 			return nil
 		}
-		apply, _, err := s.result(ctx, reg, svc, Actor{Name: s.o.Name}, d)
+		apply, _, err := s.result(ctx, reg, svc, Actor{Name: s.o.Name}, d, in)
 		if err == nil {
 			err = apply(reg)
 		}
@@ -268,27 +268,28 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 }
 
 // onReceipt is the system's answer to a new application c: the formal check's refusal, or the
-// automatic decision when it is due at once (auto), or nil when the application waits.
-func (s *System) onReceipt(ctx context.Context, c *cases.Case, svc *catalogue.Service, rules Rules, app *application.Application) (_ *Decision, auto bool, _ error) {
+// automatic decision when it is due at once (auto), or nil when the application waits; with the
+// input they were taken on.
+func (s *System) onReceipt(ctx context.Context, c *cases.Case, svc *catalogue.Service, rules Rules, app *application.Application) (_ *Decision, _ *Input, auto bool, _ error) {
 	in, err := s.input(ctx, c, svc, app)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	d, err := rules.Check(ctx, in)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: check: %w", s.o.Name, err)
+		return nil, nil, false, fmt.Errorf("%s: check: %w", s.o.Name, err)
 	}
 	if d != nil {
 		if !d.Refuse {
-			return nil, false, fmt.Errorf("%s: the formal check of %s returned a positive decision", s.o.Name, c.ServiceID)
+			return nil, nil, false, fmt.Errorf("%s: the formal check of %s returned a positive decision", s.o.Name, c.ServiceID)
 		}
-		return d, false, nil
+		return d, in, false, nil
 	}
 	if c.DecideAt.IsZero() || s.o.Clock.Real(c.DecideAt).After(time.Now()) {
-		return nil, false, nil
+		return nil, in, false, nil
 	}
 	d, err = s.decision(ctx, c, svc, in)
-	return d, true, err
+	return d, in, true, err
 }
 
 func personName(p application.Person) string {
@@ -499,7 +500,7 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 			return nil, fmt.Errorf("%s: %s: %w", s.o.Name, number, err)
 		}
 	}
-	apply, doc, err := s.result(ctx, c, svc, by, d)
+	apply, doc, err := s.result(ctx, c, svc, by, d, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -513,18 +514,25 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 
 // result signs the result of decision d on the open application c (its effect already run) and
 // returns the change that records it: the decision's event (and the delivery to the личный
-// кабинет on the portal), with the signed document.
-func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Service, by Actor, d *Decision) (func(*cases.Case) error, *results.Document, error) {
+// кабинет on the portal), with the signed document. in, when not nil, is the input the decision
+// was just taken on, whose ГБД ФЛ record names the recipient (nil: looked up here).
+func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Service, by Actor, d *Decision, in *Input) (func(*cases.Case) error, *results.Document, error) {
 	signer, err := s.o.Signers.Signer(ctx, svc.Provider)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: signer of %s: %w", s.o.Name, svc.Provider.ID, err)
 	}
 	// The recipient as ГБД ФЛ names them (the application's spelling otherwise).
 	recipient := c.Applicant.Name
-	if p, ok, err := s.o.Persons.Person(ctx, c.Applicant.IIN); err != nil {
+	var person *gbdfl.Person
+	if in != nil {
+		person = in.Person
+	} else if p, ok, err := s.o.Persons.Person(ctx, c.Applicant.IIN); err != nil {
 		return nil, nil, faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
 	} else if ok {
-		recipient = FullName(p)
+		person = p
+	}
+	if person != nil {
+		recipient = FullName(person)
 	}
 	if recipient == "" {
 		recipient = "ИИН " + c.Applicant.IIN

@@ -19,6 +19,7 @@ import (
 	"github.com/shep-kz/shep/adapters/catalogue"
 	"github.com/shep-kz/shep/adapters/gbdfl"
 	"github.com/shep-kz/shep/adapters/provider"
+	"github.com/shep-kz/shep/adapters/results"
 	"github.com/shep-kz/shep/adapters/worktime"
 	"github.com/shep-kz/shep/certs/ca"
 	"github.com/shep-kz/shep/gateway/application"
@@ -412,6 +413,19 @@ func TestDecideOnReceipt(t *testing.T) {
 				}
 				if c.Result == nil || len(c.Result.Document) == 0 || !c.DecideAt.IsZero() || !strings.Contains(c.Result.Reason, tt.reason) {
 					t.Fatalf("stored result %+v, due %v; want a signed result, nothing due, reason with %q", c.Result, c.DecideAt, tt.reason)
+				}
+				// The recipient as ГБД ФЛ names them, or by ИИН when they are not there.
+				doc, err := results.Parse(c.Result.Document)
+				if err != nil {
+					t.Fatal(err)
+				}
+				iin := tt.req.Application.Applicant.IIN
+				want := "ИИН " + iin
+				if p, ok, _ := o.Persons.Person(ctx, iin); ok {
+					want = provider.FullName(p)
+				}
+				if doc.Recipient.Name != want {
+					t.Errorf("recipient %q, want %q", doc.Recipient.Name, want)
 				}
 			}
 			if c.Status != tt.status {
