@@ -223,7 +223,7 @@ func (s *System) Handle(ctx context.Context, req *adapters.Request) (*adapters.R
 			deferred, auto = d, isAuto
 			return nil
 		}
-		apply, _, err := s.result(ctx, reg, svc, Actor{Name: s.o.Name}, d, in)
+		apply, err := s.result(ctx, reg, svc, Actor{Name: s.o.Name}, d, in)
 		if err == nil {
 			err = apply(reg)
 		}
@@ -500,7 +500,7 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 			return nil, fmt.Errorf("%s: %s: %w", s.o.Name, number, err)
 		}
 	}
-	apply, doc, err := s.result(ctx, c, svc, by, d, nil)
+	apply, err := s.result(ctx, c, svc, by, d, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +508,7 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 		return nil, err
 	}
 	s.unschedule(number)
-	s.o.Logger.InfoContext(ctx, "result issued", "system", s.o.Name, "application", number, "kind", doc.Kind, "result", doc.Number, "by", by.Name)
+	s.o.Logger.InfoContext(ctx, "result issued", "system", s.o.Name, "application", number, "kind", c.Result.Kind, "result", c.Result.Number, "by", by.Name)
 	return c, nil
 }
 
@@ -516,10 +516,10 @@ func (s *System) issue(ctx context.Context, number string, by Actor, d *Decision
 // returns the change that records it: the decision's event (and the delivery to the личный
 // кабинет on the portal), with the signed document. in, when not nil, is the input the decision
 // was just taken on, whose ГБД ФЛ record names the recipient (nil: looked up here).
-func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Service, by Actor, d *Decision, in *Input) (func(*cases.Case) error, *results.Document, error) {
+func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Service, by Actor, d *Decision, in *Input) (func(*cases.Case) error, error) {
 	signer, err := s.o.Signers.Signer(ctx, svc.Provider)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: signer of %s: %w", s.o.Name, svc.Provider.ID, err)
+		return nil, fmt.Errorf("%s: signer of %s: %w", s.o.Name, svc.Provider.ID, err)
 	}
 	// The recipient as ГБД ФЛ names them (the application's spelling otherwise).
 	recipient := c.Applicant.Name
@@ -527,7 +527,7 @@ func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Servi
 	if in != nil {
 		person = in.Person
 	} else if p, ok, err := s.o.Persons.Person(ctx, c.Applicant.IIN); err != nil {
-		return nil, nil, faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
+		return nil, faults.Wrap(faults.ProviderUnavailable, err, "ГБД ФЛ")
 	} else if ok {
 		person = p
 	}
@@ -540,7 +540,7 @@ func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Servi
 	now := s.o.Clock.Now()
 	seq, err := s.o.Cases.NextNumber(ctx, fmt.Sprintf("%s/%d", svc.Provider.ID, now.Year()))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	doc := &results.Document{Number: fmt.Sprintf("%s-%d-%06d", strings.ToUpper(svc.Provider.ID), now.Year(), seq), ApplicationNumber: c.Number,
 		ServiceID: svc.ID, ServiceNameRU: svc.NameRU, ServiceNameKZ: svc.NameKZ, Issued: now,
@@ -577,7 +577,7 @@ func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Servi
 	}
 	signed, err := results.Sign(doc, signer.Key, signer.Cert)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: sign the result of %s: %w", s.o.Name, c.Number, err)
+		return nil, fmt.Errorf("%s: sign the result of %s: %w", s.o.Name, c.Number, err)
 	}
 	note := doc.TitleRU
 	if d.Refuse {
@@ -599,7 +599,7 @@ func (s *System) result(ctx context.Context, c *cases.Case, svc *catalogue.Servi
 			OfficialIIN: signer.Official.IIN, OfficialName: signer.Official.Name, Document: signed}
 		return nil
 	}
-	return apply, doc, nil
+	return apply, nil
 }
 
 // ChannelPortal is the catalogue's code of the portal channel, and PortalCabinet the actor that
