@@ -64,8 +64,9 @@ func (l Layout) String() string {
 	return "unknown"
 }
 
-// Verified is a signature that verified. Element is the only thing later code may read: it was
-// parsed from exactly the canonical bytes that were digested (Signed), not taken from the input.
+// Verified is a signature that verified. Element is the only thing later code may read: it is the
+// tree of exactly the canonical bytes that were digested (Signed), what parsing them would give,
+// not the input's (for WS-Security, the input's Body rewritten into that tree).
 // Certificate is the key that verified the SignatureValue; whether it is trusted is not decided
 // here (see Checker).
 type Verified struct {
@@ -311,7 +312,7 @@ func (o Options) checkSignedInfo(s *signature, cert *x509.Certificate) (*referen
 		return nil, err
 	}
 	lim := o.Limits.withDefaults()
-	canon, tree, err := canonicalize(s.signedInfo, s.c14n, lim)
+	canon, tree, err := canonicalize(s.signedInfo, s.c14n, lim, false)
 	if err != nil {
 		return nil, err
 	}
@@ -333,8 +334,9 @@ func (o Options) checkSignedInfo(s *signature, cert *x509.Certificate) (*referen
 
 // digestTarget canonicalizes target as ref says (a same-document reference: comments are never
 // part of it, XML-DSig §4.4.3.3), compares the digest, and returns the canonical bytes with their
-// re-parse.
-func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*etree.Element) bool) ([]byte, *etree.Element, error) {
+// re-parse. With inPlace the re-parse is target itself, rewritten and taken out of its document
+// (c14n.WriteInPlace), whether or not the digest matches: for a document nobody reads afterwards.
+func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*etree.Element) bool, inPlace bool) ([]byte, *etree.Element, error) {
 	da, err := o.digest(ref.digestMethod)
 	if err != nil {
 		return nil, nil, err
@@ -346,7 +348,7 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 	opts.WithComments = false
 	opts.Omit = omit
 	lim := o.Limits.withDefaults()
-	canon, tree, err := canonicalize(target, opts, lim)
+	canon, tree, err := canonicalize(target, opts, lim, inPlace)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -361,11 +363,16 @@ func (o Options) digestTarget(ref *reference, target *etree.Element, omit func(*
 // canonicalize runs c14n, bounding the output at four times the input limit, and returns the
 // canonical bytes with the tree they denote (c14n.WriteTree: what re-parsing the bytes would give,
 // built in the same pass — so later code reads exactly what was digested or signed, comments and
-// all other non-canonical detail gone).
-func canonicalize(el *etree.Element, opts c14n.Options, lim Limits) ([]byte, *etree.Element, error) {
+// all other non-canonical detail gone). With inPlace that tree is el, rewritten
+// (c14n.WriteInPlace).
+func canonicalize(el *etree.Element, opts c14n.Options, lim Limits, inPlace bool) ([]byte, *etree.Element, error) {
 	opts.MaxBytes = 4 * lim.MaxBytes
 	var buf bytes.Buffer
-	tree, err := c14n.WriteTree(&buf, el, opts)
+	write := c14n.WriteTree
+	if inPlace {
+		write = c14n.WriteInPlace
+	}
+	tree, err := write(&buf, el, opts)
 	if err != nil {
 		if errors.Is(err, c14n.ErrTooLarge) {
 			return nil, nil, wrap(CodeXMLLimit, err, "canonical form too large")

@@ -75,7 +75,7 @@ func (o Options) verifyEnveloped(root, sigEl *etree.Element) (*Verified, error) 
 	omit := func(e *etree.Element) bool {
 		return e == sigEl || e.Parent() == sigEl.Parent() && e.Index() > sigEl.Index() && is(e, NSDSig, "Signature")
 	}
-	if v.Signed, v.Element, err = o.digestTarget(ref, target, omit); err != nil {
+	if v.Signed, v.Element, err = o.digestTarget(ref, target, omit, false); err != nil {
 		return nil, withCert(err, v.Certificate)
 	}
 	v.Layout = Enveloped

@@ -133,7 +133,7 @@ func (s *signer) signatureElement(parent *etree.Element, uri string, enveloped b
 	}
 	opts := c14n.Options{Method: s.refC14N, Omit: omit}
 	opts.WithComments = false // a same-document reference never includes comments
-	canon, _, err := canonicalize(target, opts, lim)
+	canon, _, err := canonicalize(target, opts, lim, false)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *signer) signatureElement(parent *etree.Element, uri string, enveloped b
 	h.Write(canon)
 	dv.SetText(base64.StdEncoding.EncodeToString(h.Sum(nil)))
 
-	signed, _, err := canonicalize(si, c14n.Options{Method: s.siC14N}, lim)
+	signed, _, err := canonicalize(si, c14n.Options{Method: s.siC14N}, lim, false)
 	if err != nil {
 		return nil, err
 	}

@@ -410,3 +410,50 @@ func TestWSSELarge(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyWSSEDocumentTakesBody: the verified Body is the document's own Body rewritten into its
+// canonical form (comments gone, the text they split joined) and taken out of the document.
+func TestVerifyWSSEDocumentTakesBody(t *testing.T) {
+	c := newTestCA(t)
+	signed := c.signWSSE(t, sendMessage, SignOptions{})
+	b := replaceOnce(t, signed, "<iin>9310", "<iin>9310<!-- split -->")
+	doc, err := Parse(b, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := doc.Root()
+	body := env.ChildElements()[len(env.ChildElements())-1]
+	if iin := descendant(body, "iin"); iin == nil || len(iin.Child) != 3 {
+		t.Fatal("the parsed Body's <iin> is not text, comment, text")
+	}
+	v, err := VerifyWSSEDocument(doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Element != body {
+		t.Fatal("Verified.Element is not the document's Body")
+	}
+	for _, k := range env.ChildElements() {
+		if k.Tag == "Body" {
+			t.Fatal("the Body is still in the Envelope")
+		}
+	}
+	if p := v.Element.Parent(); p == nil || p.Parent() != nil || len(p.Child) != 1 {
+		t.Fatal("the Body is not the root of a document of its own")
+	}
+	iin := descendant(v.Element, "iin")
+	if iin == nil || iin.Text() != "931002451325" || len(iin.Child) != 1 {
+		t.Fatalf("<iin> reads %q in %d nodes after verification", iin.Text(), len(iin.Child))
+	}
+	if strings.Contains(string(v.Signed), "split") {
+		t.Fatal("the comment was signed content")
+	}
+
+	// A Body that does not match its digest is refused all the same.
+	doc, err = Parse(replaceOnce(t, signed, "<iin>9310", "<iin>9311"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = VerifyWSSEDocument(doc, Options{})
+	wantCode(t, err, CodeSigDigestMismatch)
+}

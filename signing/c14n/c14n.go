@@ -108,7 +108,7 @@ func Canonicalize(el *etree.Element, opts Options) ([]byte, error) {
 
 // Write writes the canonical form of el and its descendants to buf.
 func Write(buf *bytes.Buffer, el *etree.Element, opts Options) error {
-	_, err := write(buf, el, opts, false)
+	_, err := write(buf, el, opts, noTree)
 	return err
 }
 
@@ -118,7 +118,26 @@ func Write(buf *bytes.Buffer, el *etree.Element, opts Options) error {
 // WithComments, adjacent text merged). It spares the caller a re-parse of what it has just
 // canonicalized.
 func WriteTree(buf *bytes.Buffer, el *etree.Element, opts Options) (*etree.Element, error) {
-	out, err := write(buf, el, opts, true)
+	return writeTree(buf, el, opts, copyTree)
+}
+
+// WriteInPlace writes the canonical form like Write and, instead of building a second tree as
+// WriteTree does, rewrites el and its descendants into the tree that form denotes, the tree
+// WriteTree would return, and moves el into a Document of its own. It is for a caller that owns
+// the tree and reads el afterwards only in its canonical form, as a verifier reads the signed Body
+// of a message it has parsed for itself; el's old parent loses it.
+//
+// On an error el may be left partly rewritten, still in its old parent. Options.Omit must be nil:
+// elements left out would keep pointing at the parent that no longer lists them.
+func WriteInPlace(buf *bytes.Buffer, el *etree.Element, opts Options) (*etree.Element, error) {
+	if opts.Omit != nil {
+		return nil, errors.New("c14n: WriteInPlace with Options.Omit")
+	}
+	return writeTree(buf, el, opts, inPlace)
+}
+
+func writeTree(buf *bytes.Buffer, el *etree.Element, opts Options, mode treeMode) (*etree.Element, error) {
+	out, err := write(buf, el, opts, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -127,19 +146,28 @@ func WriteTree(buf *bytes.Buffer, el *etree.Element, opts Options) (*etree.Eleme
 	return doc.Root(), nil
 }
 
-func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etree.Element, error) {
+// treeMode says what write does besides writing the canonical bytes.
+type treeMode int
+
+const (
+	noTree   treeMode = iota
+	copyTree          // build the tree the output denotes
+	inPlace           // rewrite the input subtree into that tree
+)
+
+func write(buf *bytes.Buffer, el *etree.Element, opts Options, mode treeMode) (*etree.Element, error) {
 	if el == nil {
 		return nil, errors.New("c14n: nil element")
 	}
 	scope, xmlAttrs := ancestorContext(el)
-	w := &writer{buf: buf, opts: opts, start: buf.Len(), tree: tree, apex: el}
+	w := &writer{buf: buf, opts: opts, start: buf.Len(), mode: mode, apex: el}
 	sz := measure(el)
 	grow := sz.bytes
 	if opts.MaxBytes > 0 {
 		grow = min(grow, opts.MaxBytes)
 	}
 	buf.Grow(grow) // once, rather than doubling from 64 bytes
-	if tree {
+	if mode == copyTree {
 		w.nodes.reserve(sz)
 	}
 	if opts.Exclusive {
@@ -164,7 +192,7 @@ func write(buf *bytes.Buffer, el *etree.Element, opts Options, tree bool) (*etre
 			}
 		}
 	}
-	return w.element(el, scope, map[string]string{}, inherit)
+	return w.element(el, nil, scope, map[string]string{}, inherit)
 }
 
 // ancestorContext returns the namespaces in scope at el's parent (prefix → URI, "" the default
@@ -201,7 +229,7 @@ type writer struct {
 	opts  Options
 	incl  map[string]bool
 	start int
-	tree  bool // also build the element tree the output denotes
+	mode  treeMode
 	apex  *etree.Element
 	nodes nodes
 }
@@ -300,13 +328,14 @@ type sortAttr struct {
 	attr etree.Attr
 }
 
-// element renders e, and returns its tree when w.tree is set. scope holds the namespaces in scope
-// at e's parent, rendered those declared in the output by e's nearest output ancestor (empty at
-// the apex). Both maps are updated in place for e's subtree and restored on return: an element
-// costs what its own attributes cost, not what the whole scope does (copying or scanning the scope
-// at every element made deep scopes over many elements quadratic: minutes for 3 MB). inherit are
+// element renders e, and returns its tree unless w.mode is noTree (e itself, rewritten, when it
+// is inPlace). parent is e's parent, nil at the apex. scope holds the namespaces in scope at e's
+// parent, rendered those declared in the output by e's nearest output ancestor (empty at the
+// apex). Both maps are updated in place for e's subtree and restored on return: an element costs
+// what its own attributes cost, not what the whole scope does (copying or scanning the scope at
+// every element made deep scopes over many elements quadratic: minutes for 3 MB). inherit are
 // xml:* attributes to add to e unless it has its own.
-func (w *writer) element(e *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) (*etree.Element, error) {
+func (w *writer) element(e, parent *etree.Element, scope, rendered map[string]string, inherit []etree.Attr) (*etree.Element, error) {
 	// Only namespace-well-formed names can be canonicalized faithfully (and read back alike).
 	if !ncName(e.Tag) || e.Space != "" && !ncName(e.Space) {
 		return nil, fmt.Errorf("%w: element name %q is not namespace-well-formed", ErrUnsupported, e.FullTag())
@@ -316,9 +345,10 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 			return nil, fmt.Errorf("%w: attribute name %q is not namespace-well-formed", ErrUnsupported, a.FullKey())
 		}
 	}
-	// The namespaces in scope at e, and the prefixes e declares itself.
-	var undo []binding
-	defer func() { restore(scope, undo) }()
+	// The namespaces in scope at e, and the prefixes e declares itself. Both maps are restored
+	// at the end of a successful return; an error abandons the whole write, and them with it.
+	var undoArr [4]binding
+	undo := undoArr[:0]
 	var own []string
 	for _, a := range e.Attr {
 		switch {
@@ -345,8 +375,13 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		}
 		return "", fmt.Errorf("c14n: undeclared namespace prefix %q on <%s>", prefix, qname(e.Space, e.Tag))
 	}
-	if _, err := lookup(e.Space); err != nil {
-		return nil, err
+	// e in its parent's namespace, declaring none: the prefix was checked, and rendered as it is
+	// in scope here, at the parent (the common case, spared two map look-ups).
+	sameNS := parent != nil && e.Space == parent.Space && len(own) == 0
+	if !sameNS {
+		if _, err := lookup(e.Space); err != nil {
+			return nil, err
+		}
 	}
 
 	// Namespace declarations to render. Below the apex the parent is always in the output, so a
@@ -375,7 +410,10 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 	if w.opts.Exclusive {
 		// The prefixes e visibly uses, each once (a few: a slice on the stack, not a map).
 		var usedArr [8]string
-		used := append(usedArr[:0], e.Space)
+		used := usedArr[:0]
+		if !sameNS {
+			used = append(used, e.Space)
+		}
 		use := func(p string) {
 			if !slices.Contains(used, p) {
 				used = append(used, p)
@@ -432,8 +470,8 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		}
 	}
 	slices.SortFunc(decls, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
-	var undoRendered []binding
-	defer func() { restore(rendered, undoRendered) }()
+	var undoRenderedArr [4]binding
+	undoRendered := undoRenderedArr[:0]
 	for _, d := range decls {
 		undoRendered = bind(rendered, undoRendered, d.prefix, d.uri)
 	}
@@ -468,13 +506,21 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 	})
 
 	b := w.buf
-	name := qname(e.Space, e.Tag)
-	var out *etree.Element
-	if w.tree {
+	var out, attrsTo *etree.Element // the output element, and where its attributes go
+	switch w.mode {
+	case copyTree:
 		out = w.nodes.element(e.Space, e.Tag, len(decls)+len(attrs), len(e.Child))
+		attrsTo = out
+	case inPlace:
+		out = e
+		if !inOrder(e, decls, attrs) {
+			// decls and attrs hold copies: e's own list is rebuilt from them.
+			e.Attr = e.Attr[:0]
+			attrsTo = e
+		}
 	}
 	b.WriteByte('<')
-	b.WriteString(name)
+	writeQName(b, e.Space, e.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
 			b.WriteString(` xmlns="`)
@@ -485,24 +531,28 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		}
 		escapeAttr(b, d.uri)
 		b.WriteByte('"')
-		if out != nil {
+		if attrsTo != nil {
 			// CreateAttr, not a literal: etree attributes point back at their element
 			// (Attr.NamespaceURI needs it).
 			if d.prefix == "" {
-				out.CreateAttr("xmlns", d.uri)
+				attrsTo.CreateAttr("xmlns", d.uri)
 			} else {
-				out.CreateAttr("xmlns:"+d.prefix, d.uri)
+				attrsTo.CreateAttr("xmlns:"+d.prefix, d.uri)
 			}
 		}
 	}
 	for _, a := range attrs {
 		b.WriteByte(' ')
-		b.WriteString(qname(a.attr.Space, a.attr.Key))
+		writeQName(b, a.attr.Space, a.attr.Key)
 		b.WriteString(`="`)
 		escapeAttr(b, a.attr.Value)
 		b.WriteByte('"')
-		if out != nil {
-			out.CreateAttr(qname(a.attr.Space, a.attr.Key), a.attr.Value)
+		switch {
+		case attrsTo == nil:
+		case attrsTo == e && a.attr.Element() == e:
+			e.Attr = append(e.Attr, a.attr) // e's own: no second look-up of the name
+		default:
+			attrsTo.CreateAttr(qname(a.attr.Space, a.attr.Key), a.attr.Value)
 		}
 	}
 	b.WriteByte('>')
@@ -510,37 +560,65 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 		return nil, err
 	}
 
-	for _, t := range e.Child {
+	kids := e.Child
+	var keep keeper
+	if w.mode == inPlace {
+		keep = keeper{e: e, kids: kids}
+	}
+	for i, t := range kids {
 		switch t := t.(type) {
 		case *etree.Element:
 			if w.opts.Omit != nil && w.opts.Omit(t) {
 				continue
 			}
-			kid, err := w.element(t, scope, rendered, nil)
+			kid, err := w.element(t, e, scope, rendered, nil)
 			if err != nil {
 				return nil, err
 			}
-			if out != nil {
+			switch w.mode {
+			case copyTree:
 				out.AddChild(kid)
+			case inPlace:
+				if err := keep.keep(i, t); err != nil {
+					return nil, err
+				}
 			}
 		case *etree.CharData:
 			escapeText(b, t.Data)
-			if out != nil && t.Data != "" {
+			if out == nil || t.Data == "" {
+				break
+			}
+			var last *etree.CharData
+			switch w.mode {
+			case copyTree:
 				if n := len(out.Child); n > 0 {
-					if last, ok := out.Child[n-1].(*etree.CharData); ok {
-						last.SetData(last.Data + t.Data)
-						continue
-					}
+					last, _ = out.Child[n-1].(*etree.CharData)
 				}
+			case inPlace:
+				last = keep.lastText()
+			}
+			switch {
+			case last != nil:
+				last.SetData(last.Data + t.Data) // adjacent text is one node once parsed
+			case w.mode == copyTree:
 				out.AddChild(w.nodes.text(t.Data))
+			default:
+				if err := keep.keep(i, t); err != nil {
+					return nil, err
+				}
 			}
 		case *etree.Comment:
 			if w.opts.WithComments {
 				b.WriteString("<!--")
 				b.WriteString(t.Data)
 				b.WriteString("-->")
-				if out != nil {
+				switch w.mode {
+				case copyTree:
 					out.CreateComment(t.Data)
+				case inPlace:
+					if err := keep.keep(i, t); err != nil {
+						return nil, err
+					}
 				}
 			}
 		case *etree.ProcInst:
@@ -551,8 +629,13 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 				b.WriteString(t.Inst)
 			}
 			b.WriteString("?>")
-			if out != nil {
+			switch w.mode {
+			case copyTree:
 				out.CreateProcInst(t.Target, t.Inst)
+			case inPlace:
+				if err := keep.keep(i, t); err != nil {
+					return nil, err
+				}
 			}
 		case *etree.Directive:
 			return nil, fmt.Errorf("%w: directive inside an element", ErrUnsupported)
@@ -561,10 +644,58 @@ func (w *writer) element(e *etree.Element, scope, rendered map[string]string, in
 			return nil, err
 		}
 	}
+	if w.mode == inPlace {
+		keep.done()
+	}
 	b.WriteString("</")
-	b.WriteString(name)
+	writeQName(b, e.Space, e.Tag)
 	b.WriteByte('>')
+	restore(rendered, undoRendered)
+	restore(scope, undo)
 	return out, w.check()
+}
+
+// keeper compacts an element's child list in place, for WriteInPlace: the children kept move
+// down over those dropped (comments without WithComments, empty text, text merged into the text
+// before it), in order, so the list is rewritten in one pass whatever is dropped.
+type keeper struct {
+	e    *etree.Element
+	kids []etree.Token // e's child list as it was
+	n    int           // children kept so far: kids[:n]
+}
+
+// keep keeps kids[i], t, as the next child. t must know its place, as etree's own operations
+// keep it: moving a token that does not could take another out of its list.
+func (k *keeper) keep(i int, t etree.Token) error {
+	if t.Parent() != k.e || t.Index() != i {
+		return fmt.Errorf("%w: child %d of <%s> does not point at its parent and place", ErrUnsupported, i, k.e.FullTag())
+	}
+	if k.n < i {
+		// t moves down to slot n. etree has no exported way to set a token's index but
+		// (re)adding it; AddChild first removes t from its parent at t's old index i, which
+		// is a no-op while the list is cut to n <= i entries, then appends t at n.
+		k.e.Child = k.kids[:k.n]
+		k.e.AddChild(t)
+	}
+	k.n++
+	return nil
+}
+
+// lastText returns the last child kept when it is text.
+func (k *keeper) lastText() *etree.CharData {
+	if k.n == 0 {
+		return nil
+	}
+	t, _ := k.kids[k.n-1].(*etree.CharData)
+	return t
+}
+
+// done cuts the list to the children kept.
+func (k *keeper) done() {
+	if k.n < len(k.kids) {
+		clear(k.kids[k.n:])
+		k.e.Child = k.kids[:k.n]
+	}
 }
 
 // binding is a prefix's previous state in a scope map, to restore it.
@@ -596,6 +727,31 @@ func (w *writer) check() error {
 		return ErrTooLarge
 	}
 	return nil
+}
+
+// inOrder reports whether e's attribute list is already the output's: no namespace declarations
+// to render, and the attributes, none dropped or added, in canonical order and pointing at e
+// (etree's Element.Copy leaves the copies pointing at the original). Then WriteInPlace leaves it
+// as it is.
+func inOrder(e *etree.Element, decls []nsDecl, sorted []sortAttr) bool {
+	if len(decls) > 0 || len(e.Attr) != len(sorted) {
+		return false
+	}
+	for i := range sorted {
+		if a := &sorted[i].attr; a.Element() != e || a.Space != e.Attr[i].Space || a.Key != e.Attr[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// writeQName writes prefix:local, or local without a prefix.
+func writeQName(b *bytes.Buffer, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 func qname(prefix, local string) string {

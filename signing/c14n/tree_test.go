@@ -2,8 +2,10 @@ package c14n
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,41 +41,81 @@ func dumpOf(t etree.Token) string {
 	return b.String()
 }
 
-// checkTree canonicalizes el with WriteTree and compares the returned tree with a parse of the
-// bytes written: they must be the same tree, and the bytes the same as Write's.
+// checkTree canonicalizes el with WriteTree, and a copy of its document with WriteInPlace, and
+// compares each returned tree with a parse of the bytes written: they must be the same tree, and
+// the bytes the same as Write's. WriteTree must leave el as it was.
 func checkTree(t testing.TB, el *etree.Element, opts Options) {
 	t.Helper()
+	before := dumpOf(el)
 	var plain, withTree bytes.Buffer
 	errPlain := Write(&plain, el, opts)
 	tree, err := WriteTree(&withTree, el, opts)
 	if (err == nil) != (errPlain == nil) {
 		t.Fatalf("Write: %v, WriteTree: %v", errPlain, err)
 	}
+	if dumpOf(el) != before {
+		t.Fatal("WriteTree changed its input")
+	}
+	// The same element in a copy of its document, to be rewritten in place.
+	docNode := el
+	for docNode.Parent() != nil {
+		docNode = docNode.Parent()
+	}
+	k := slices.Index(elements(docNode), el)
+	copied := elements(docNode.Copy())[k]
+	oldParent := copied.Parent()
+	var inPlaceBuf bytes.Buffer
+	inPlaceTree, errInPlace := WriteInPlace(&inPlaceBuf, copied, opts)
+	if (errInPlace == nil) != (errPlain == nil) {
+		t.Fatalf("Write: %v, WriteInPlace: %v", errPlain, errInPlace)
+	}
 	if err != nil {
 		return
 	}
-	if !bytes.Equal(plain.Bytes(), withTree.Bytes()) {
-		t.Fatalf("WriteTree wrote other bytes than Write")
+	if !bytes.Equal(plain.Bytes(), withTree.Bytes()) || !bytes.Equal(plain.Bytes(), inPlaceBuf.Bytes()) {
+		t.Fatalf("WriteTree or WriteInPlace wrote other bytes than Write")
 	}
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(withTree.Bytes()); err != nil {
 		t.Fatalf("canonical output does not parse: %v\n%s", err, withTree.Bytes())
 	}
-	if got, want := dumpOf(tree), dumpOf(d.Root()); got != want {
-		t.Fatalf("tree differs from the parse of the canonical bytes\ntree:  %s\nparse: %s\nbytes: %s", got, want, withTree.Bytes())
-	}
-	// Attributes must know their element: NamespaceURI resolves through it.
-	for _, el := range elements(tree) {
-		for i := range el.Attr {
-			a := &el.Attr[i]
-			if a.Element() != el {
-				t.Fatalf("attribute %s of <%s> does not point at its element", a.FullKey(), el.FullTag())
-			}
-			_ = a.NamespaceURI()
+	want := dumpOf(d.Root())
+	for _, c := range []struct {
+		name string
+		tree *etree.Element
+	}{{"WriteTree", tree}, {"WriteInPlace", inPlaceTree}} {
+		if got := dumpOf(c.tree); got != want {
+			t.Fatalf("%s: tree differs from the parse of the canonical bytes\ntree:  %s\nparse: %s\nbytes: %s", c.name, got, want, withTree.Bytes())
+		}
+		checkLinks(t, c.name, c.tree)
+		if c.tree.Parent() == nil || c.tree.Parent().Parent() != nil || len(c.tree.Parent().Child) != 1 {
+			t.Fatalf("%s: the tree's root is not the root of a document of its own", c.name)
 		}
 	}
-	if tree.Parent() == nil || tree.Parent().Parent() != nil {
-		t.Fatal("the tree's root is not the root of a document of its own")
+	if inPlaceTree != copied {
+		t.Fatal("WriteInPlace returned another element than its input")
+	}
+	if slices.Contains(oldParent.Child, etree.Token(copied)) {
+		t.Fatal("WriteInPlace left the element in its old parent")
+	}
+}
+
+// checkLinks checks what etree's own operations rely on in every node of a tree: attributes
+// point at their element, children at their parent, each at its index in the parent's list.
+func checkLinks(t testing.TB, name string, el *etree.Element) {
+	t.Helper()
+	for i := range el.Attr {
+		if a := &el.Attr[i]; a.Element() != el {
+			t.Fatalf("%s: attribute %s of <%s> does not point at its element", name, a.FullKey(), el.FullTag())
+		}
+	}
+	for i, c := range el.Child {
+		if c.Parent() != el || c.Index() != i {
+			t.Fatalf("%s: child %d of <%s> has parent %p (want %p) and index %d", name, i, el.FullTag(), c.Parent(), el, c.Index())
+		}
+		if e, ok := c.(*etree.Element); ok {
+			checkLinks(t, name, e)
+		}
 	}
 }
 
@@ -123,4 +165,26 @@ func FuzzWriteTree(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteInPlaceRefuses: a child list etree did not build (a token that does not point at its
+// parent and place) and Omit are refused; WriteTree takes the same tree.
+func TestWriteInPlaceRefuses(t *testing.T) {
+	loose := func() *etree.Element {
+		d := parse(t, `<r><a/><!--c--><b/></r>`)
+		r := d.Root()
+		r.Child = append(r.Child, etree.NewText("x")) // no parent, no index
+		return r
+	}
+	var buf bytes.Buffer
+	if _, err := WriteTree(&buf, loose(), Options{}); err != nil {
+		t.Fatalf("WriteTree: %v", err)
+	}
+	if _, err := WriteInPlace(&buf, loose(), Options{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("WriteInPlace on a loose child: %v", err)
+	}
+	omit := func(e *etree.Element) bool { return e.Tag == "a" }
+	if _, err := WriteInPlace(&buf, parse(t, `<r><a/></r>`).Root(), Options{Omit: omit}); err == nil {
+		t.Fatal("WriteInPlace with Omit")
+	}
 }
