@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -45,11 +46,12 @@ type serveConfig struct {
 	Population      int      `json:"population"`
 	GatewayKey      string   `json:"gateway_key"`
 	OfficialKey     string   `json:"official_key"`
+	StoreMapped     string   `json:"store_mapped_limit"`
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, allow_sha1, con_bin, max_body, day_length, systems, population, gateway_key, official_key)")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, allow_sha1, con_bin, max_body, day_length, systems, population, gateway_key, official_key, store_mapped_limit)")
 	var c serveConfig
 	var trustCA, crls, systems listFlag
 	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
@@ -68,6 +70,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&systems, "system", "how a built-in provider system decides: NAME=auto[:DELAY] or NAME=manual, DELAY a duration (0s: at once) or a share of the service's decision limit (default 50%); NAME labour-market, e-sobes or rshep (repeatable)")
 	fs.IntVar(&c.Population, "population", -1, "generated persons loaded into an empty ГБД ФЛ on first start (default 5000)")
 	fs.StringVar(&c.GatewayKey, "gateway-key", "", "algorithm of the gateway's own certificate, which signs every answer (WS-Security): rsa (default; DATA/gateway/gateway.{crt,key}) or gost2015 (GOST R 34.10-2015 512-bit from the test НУЦ's GOST CA; DATA/gateway/gateway-gost.{crt,key}) ($SHEP_GATEWAY_KEY)")
+	fs.StringVar(&c.StoreMapped, "store-mapped-limit", "", "resident file-backed memory (mostly the store's memory-mapped tables and logs) above which the store's mappings are paged out, checked every second: bytes, or with KiB, MiB or GiB; 0 never (default 128MiB; $SHEP_STORE_MAPPED_LIMIT)")
 	fs.StringVar(&c.OfficialKey, "official-key", "", "algorithm of the providers' officials' keys, which sign the results: rsa (default) or gost2015 (DATA/officials/ORG-gost.{crt,key}) ($SHEP_OFFICIAL_KEY)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -97,6 +100,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	gatewayKey, err := ca.ParseAlgorithm(c.GatewayKey)
 	if err != nil {
 		return fmt.Errorf("%w: --gateway-key: %v", errUsage, err)
+	}
+	mappedLimit, err := parseSize(c.StoreMapped)
+	if err != nil {
+		return fmt.Errorf("%w: --store-mapped-limit: %v", errUsage, err)
 	}
 	officialKey, err := ca.ParseAlgorithm(c.OfficialKey)
 	if err != nil {
@@ -148,6 +155,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	go db.RunGC(ctx, 10*time.Minute)
+	go func() {
+		if err := db.TrimMapped(ctx, store.TrimOptions{Limit: mappedLimit}); err != nil {
+			log.Warn("the store's mapped files stay in memory until the kernel needs it", "err", err)
+		}
+	}()
 	senders, err := participants.New(db, participants.Options{})
 	if err != nil {
 		return err
@@ -253,6 +265,7 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	pick(&c.DayLength, "day-length", "SHEP_DAY_LENGTH", f.DayLength, "1m")
 	pick(&c.GatewayKey, "gateway-key", "SHEP_GATEWAY_KEY", f.GatewayKey, string(ca.AlgorithmRSA))
 	pick(&c.OfficialKey, "official-key", "SHEP_OFFICIAL_KEY", f.OfficialKey, string(ca.AlgorithmRSA))
+	pick(&c.StoreMapped, "store-mapped-limit", "SHEP_STORE_MAPPED_LIMIT", f.StoreMapped, "128MiB")
 	if !set["system"] {
 		c.Systems = f.Systems
 	}
@@ -295,6 +308,25 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 		c.MaxBody = 8 << 20
 	}
 	return nil
+}
+
+// parseSize reads a size in bytes: a whole number, optionally followed by KiB, MiB or GiB.
+func parseSize(s string) (int64, error) {
+	num, shift := s, 0
+	for _, u := range []struct {
+		suffix string
+		shift  int
+	}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("size %q: want a whole number of bytes, KiB, MiB or GiB", s)
+	}
+	return n << shift, nil
 }
 
 // publicAddr is host:port of a listener as a client on this machine reaches it: an unspecified

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package store
+
+func readMaps([]string) ([]mapping, error) { return nil, ErrTrimUnsupported }
+
+func rssFile() (int64, error) { return 0, ErrTrimUnsupported }
+
+func madvisePageOut(uintptr, uintptr) error { return ErrTrimUnsupported }
