@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +74,34 @@ func TestParseRSSFile(t *testing.T) {
 	}
 }
 
+// openSmallFiles opens a store in dir with 1 MB value-log files and memtables, so that a test's
+// few MB span many files, as a real store's GBs span many 64 MB ones (pageOut leaves the newest
+// value-log file and the memtables' logs alone).
+func openSmallFiles(t *testing.T, dir string) *DB {
+	t.Helper()
+	bo := badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(true).
+		WithValueThreshold(1 << 10).WithValueLogFileSize(1 << 20).WithMemTableSize(1 << 20)
+	db, err := badger.Open(bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &DB{DB: db, log: slog.New(slog.DiscardHandler)}
+}
+
+func TestWritten(t *testing.T) {
+	maps := []mapping{
+		{1, 2, "/s/000009.vlog"}, {2, 3, "/s/000010.vlog"}, {3, 4, "/s/000002.sst"},
+		{4, 5, "/s/00003.mem"}, {5, 6, "/s/000011.vlog (deleted)"}, {6, 7, "/s/DISCARD"},
+	}
+	var kept []string
+	for _, m := range slices.DeleteFunc(slices.Clone(maps), written(maps)) {
+		kept = append(kept, m.path)
+	}
+	if want := "/s/000009.vlog /s/000002.sst /s/000011.vlog (deleted) /s/DISCARD"; strings.Join(kept, " ") != want {
+		t.Fatalf("paged out %q, want %q", kept, want)
+	}
+}
+
 // mappedResident sums the resident bytes of the process's mappings of files under dir, from
 // /proc/self/smaps.
 func mappedResident(t *testing.T, dir string) int64 {
@@ -112,10 +142,7 @@ func TestPageOut(t *testing.T) {
 		t.Skip("MADV_PAGEOUT is Linux's")
 	}
 	dir := filepath.Join(t.TempDir(), "store")
-	db, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openSmallFiles(t, dir)
 	const n, size = 2000, 8 << 10 // 16 MB, in the value log
 	val := func(i int) []byte { return bytes.Repeat([]byte{byte(i), byte(i >> 8)}, size/2) }
 	var batch []int
@@ -183,10 +210,7 @@ func TestPageOut(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openSmallFiles(t, dir)
 	defer db.Close()
 	check(db)
 	err = db.View(func(txn *badger.Txn) error {
@@ -213,10 +237,7 @@ func TestTrimMapped(t *testing.T) {
 		t.Fatalf("in memory: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "store")
-	db, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openSmallFiles(t, dir)
 	defer db.Close()
 	if err := db.TrimMapped(context.Background(), TrimOptions{}); err != nil {
 		t.Fatalf("no limit: %v", err)
@@ -238,7 +259,7 @@ func TestTrimMapped(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond}) }()
+	go func() { done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Pause: 10 * time.Millisecond}) }()
 	// A liveness wait, not a timing assertion: the loop must get there eventually.
 	for deadline := time.Now().Add(20 * time.Second); mappedResident(t, abs) >= 2<<20; {
 		if time.Now().After(deadline) {
