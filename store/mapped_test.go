@@ -259,7 +259,9 @@ func TestTrimMapped(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Pause: 10 * time.Millisecond}) }()
+	go func() {
+		done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Pause: 10 * time.Millisecond})
+	}()
 	// A liveness wait, not a timing assertion: the loop must get there eventually.
 	for deadline := time.Now().Add(20 * time.Second); mappedResident(t, abs) >= 2<<20; {
 		if time.Now().After(deadline) {
