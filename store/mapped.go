@@ -41,7 +41,7 @@ type TrimOptions struct {
 // TrimMapped keeps the store's mapped files from piling up in the process's memory: every
 // interval, when RssFile is over the limit and the last page-out is a pause ago, it asks the
 // kernel to page out every shared mapping of a file in the store's directories (madvise
-// MADV_PAGEOUT). The kernel unmaps those pages,
+// MADV_PAGEOUT) but those badger appends to. The kernel unmaps those pages,
 // writes back the dirty ones in its own time and drops the clean ones; nothing is lost (the
 // pages are the file's, and badger's msync still writes back whatever is dirty in the range),
 // and a page badger reads again is read again from the page cache or the disk. MADV_PAGEOUT
@@ -90,7 +90,7 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 			return err
 		}
 		after, _ := rssFile()
-		d.log.DebugContext(ctx, "paged out the store's mapped files", "mappings", n,
+		d.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", n,
 			"rss_file_before", before, "rss_file_after", after, "took", time.Since(start))
 	}
 }

@@ -34,7 +34,7 @@ func TestParseSize(t *testing.T) {
 }
 
 // --store-mapped-limit comes from the flag, $SHEP_STORE_MAPPED_LIMIT or the config file, default
-// 128MiB; a size that does not parse is a usage error before the server starts.
+// 0 (never); a size that does not parse is a usage error before the server starts.
 func TestServeConfigStoreMappedLimit(t *testing.T) {
 	cfgFile := filepath.Join(t.TempDir(), "shep.json")
 	if err := os.WriteFile(cfgFile, []byte(`{"store_mapped_limit": "1GiB"}`), 0o644); err != nil {
@@ -43,10 +43,10 @@ func TestServeConfigStoreMappedLimit(t *testing.T) {
 	tests := []struct {
 		name, file, env, flag, want string
 	}{
-		{"default", "", "", "", "128MiB"},
+		{"default", "", "", "", "0"},
 		{"file", cfgFile, "", "", "1GiB"},
-		{"environment over file", cfgFile, "0", "", "0"},
-		{"flag over environment", "", "0", "64MiB", "64MiB"},
+		{"environment over file", cfgFile, "128MiB", "", "128MiB"},
+		{"flag over environment", "", "128MiB", "64MiB", "64MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
