@@ -21,7 +21,7 @@ import (
 // back to the kernel before that.
 
 // ErrTrimUnsupported is returned by TrimMapped where the kernel cannot page out a mapping
-// (MADV_PAGEOUT: Linux 5.4 and later).
+// (MADV_PAGEOUT: Linux 5.4 and later; tried at start on a page of its own).
 var ErrTrimUnsupported = errors.New("store: paging out mapped files is not supported here")
 
 // TrimOptions say when TrimMapped pages the store's mapped files out.
@@ -49,7 +49,8 @@ type TrimOptions struct {
 // /proc/self/maps and the call is harmless, unlike MADV_DONTNEED, which would zero it.
 //
 // It runs until ctx is done and returns nil then, or ErrTrimUnsupported at once where the kernel
-// cannot do it; an in-memory store returns nil at once.
+// cannot do it; an in-memory store returns nil at once. A page-out that fails (an unreadable
+// /proc/self/maps) is logged and tried again a pause later.
 func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if d.Opts().InMemory || opts.Limit <= 0 {
 		return nil
@@ -60,6 +61,9 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if opts.Pause <= 0 {
 		opts.Pause = 10 * time.Second
 	}
+	if err := pageOutSupported(); err != nil {
+		return err
+	}
 	if _, err := rssFile(); err != nil {
 		return err
 	}
@@ -67,6 +71,7 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	var last time.Time
+	warned := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,31 +82,44 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 			continue
 		}
 		before, err := rssFile()
-		if err != nil {
-			return err
-		}
-		if before <= opts.Limit {
+		if err == nil && before <= opts.Limit {
 			continue
 		}
 		start := time.Now()
 		last = start
-		n, err := pageOut(dirs)
+		var n int
+		if err == nil {
+			n, err = pageOut(dirs)
+		}
 		if err != nil {
-			return err
+			// Nothing was lost; the next try is a pause away.
+			d.log.WarnContext(ctx, "cannot page out the store's mapped files", "err", err)
+			continue
 		}
 		after, _ := rssFile()
 		d.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", n,
 			"rss_file_before", before, "rss_file_after", after, "took", time.Since(start))
+		if after > opts.Limit && !warned {
+			warned = true
+			d.log.WarnContext(ctx, "the limit is below what stays mapped (the executable, the files badger appends to): a page-out every pause",
+				"limit", opts.Limit, "rss_file", after, "pause", opts.Pause)
+		}
 	}
 }
 
-// dirs returns the store's directories, each ending in a separator.
+// dirs returns the store's directories as /proc/self/maps names them: absolute, symbolic links
+// resolved, each ending in a separator.
 func (d *DB) dirs() []string {
 	var out []string
 	for _, dir := range []string{d.Opts().Dir, d.Opts().ValueDir} {
-		if abs, err := filepath.Abs(dir); err == nil {
-			out = append(out, filepath.Clean(abs)+string(filepath.Separator))
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			continue
 		}
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+		out = append(out, filepath.Clean(abs)+string(filepath.Separator))
 	}
 	return out
 }

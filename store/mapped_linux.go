@@ -24,15 +24,29 @@ func rssFile() (int64, error) {
 	return parseRSSFile(b)
 }
 
+// pageOutSupported pages out a page of its own mapping: EINVAL there means a kernel without
+// MADV_PAGEOUT.
+func pageOutSupported() error {
+	b, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer unix.Munmap(b)
+	if err := unix.Madvise(b, unix.MADV_PAGEOUT); err != nil {
+		return fmt.Errorf("%w: %w", ErrTrimUnsupported, err)
+	}
+	return nil
+}
+
 // madvisePageOut is madvise(start, length, MADV_PAGEOUT) on a range given by address: the
 // range is not Go memory, and has no slice to hand to unix.Madvise.
 func madvisePageOut(start, length uintptr) error {
 	_, _, errno := unix.Syscall(unix.SYS_MADVISE, start, length, unix.MADV_PAGEOUT)
-	switch {
-	case errno == 0, errno == unix.ENOMEM:
-		return nil // ENOMEM: unmapped since /proc/self/maps was read (badger removed a table)
-	case errno == unix.EINVAL:
-		return fmt.Errorf("%w: %w", ErrTrimUnsupported, errno)
+	switch errno {
+	case 0,
+		unix.ENOMEM, // unmapped since /proc/self/maps was read (badger removed a table)
+		unix.EINVAL: // the range was mapped again since, locked or of huge pages
+		return nil
 	}
 	return fmt.Errorf("store: madvise MADV_PAGEOUT: %w", errno)
 }

@@ -2,6 +2,8 @@
 
 package store
 
+func pageOutSupported() error { return ErrTrimUnsupported }
+
 func readMaps([]string) ([]mapping, error) { return nil, ErrTrimUnsupported }
 
 func rssFile() (int64, error) { return 0, ErrTrimUnsupported }

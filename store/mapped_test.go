@@ -141,7 +141,16 @@ func TestPageOut(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("MADV_PAGEOUT is Linux's")
 	}
-	dir := filepath.Join(t.TempDir(), "store")
+	// Opened through a symbolic link: /proc/self/maps names the files by their real path.
+	real, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(link, "store")
 	db := openSmallFiles(t, dir)
 	const n, size = 2000, 8 << 10 // 16 MB, in the value log
 	val := func(i int) []byte { return bytes.Repeat([]byte{byte(i), byte(i >> 8)}, size/2) }
@@ -184,7 +193,7 @@ func TestPageOut(t *testing.T) {
 		}
 	}
 	check(db)
-	abs, _ := filepath.Abs(dir)
+	abs := filepath.Join(real, "store")
 	before := mappedResident(t, abs)
 	if before < n*size/2 {
 		t.Fatalf("only %d bytes of the store's files resident after writing and reading %d", before, n*size)
