@@ -232,6 +232,8 @@ type writer struct {
 	mode  treeMode
 	apex  *etree.Element
 	nodes nodes
+	// dropped holds what WriteInPlace leaves out of the tree (see keeper).
+	dropped etree.Element
 }
 
 // nodes hands out the output tree's elements, texts, attributes and child lists from slabs: a few
@@ -563,7 +565,7 @@ func (w *writer) element(e, parent *etree.Element, scope, rendered map[string]st
 	kids := e.Child
 	var keep keeper
 	if w.mode == inPlace {
-		keep = keeper{e: e, kids: kids}
+		keep = keeper{e: e, kids: kids, dropped: &w.dropped}
 	}
 	for i, t := range kids {
 		switch t := t.(type) {
@@ -585,25 +587,20 @@ func (w *writer) element(e, parent *etree.Element, scope, rendered map[string]st
 			}
 		case *etree.CharData:
 			escapeText(b, t.Data)
-			if out == nil || t.Data == "" {
-				break
-			}
-			var last *etree.CharData
 			switch w.mode {
 			case copyTree:
-				if n := len(out.Child); n > 0 {
-					last, _ = out.Child[n-1].(*etree.CharData)
+				if t.Data == "" {
+					break
 				}
-			case inPlace:
-				last = keep.lastText()
-			}
-			switch {
-			case last != nil:
-				last.SetData(last.Data + t.Data) // adjacent text is one node once parsed
-			case w.mode == copyTree:
+				if n := len(out.Child); n > 0 {
+					if last, ok := out.Child[n-1].(*etree.CharData); ok {
+						last.SetData(last.Data + t.Data) // adjacent text is one node once parsed
+						break
+					}
+				}
 				out.AddChild(w.nodes.text(t.Data))
-			default:
-				if err := keep.keep(i, t); err != nil {
+			case inPlace:
+				if err := keep.text(i, t); err != nil {
 					return nil, err
 				}
 			}
@@ -619,6 +616,10 @@ func (w *writer) element(e, parent *etree.Element, scope, rendered map[string]st
 					if err := keep.keep(i, t); err != nil {
 						return nil, err
 					}
+				}
+			} else if w.mode == inPlace {
+				if err := keep.drop(i, t); err != nil {
+					return nil, err
 				}
 			}
 		case *etree.ProcInst:
@@ -657,37 +658,75 @@ func (w *writer) element(e, parent *etree.Element, scope, rendered map[string]st
 
 // keeper compacts an element's child list in place, for WriteInPlace: the children kept move
 // down over those dropped (comments without WithComments, empty text, text merged into the text
-// before it), in order, so the list is rewritten in one pass whatever is dropped.
+// before it), in order, so the list is rewritten in one pass whatever is dropped. A token
+// dropped is moved to dropped, a loose element of the write's own: it no longer points into the
+// tree (removing it, or walking up from it, cannot reach a kept node).
 type keeper struct {
-	e    *etree.Element
-	kids []etree.Token // e's child list as it was
-	n    int           // children kept so far: kids[:n]
+	e       *etree.Element
+	kids    []etree.Token // e's child list as it was
+	n       int           // children kept so far: kids[:n]
+	dropped *etree.Element
 }
 
-// keep keeps kids[i], t, as the next child. t must know its place, as etree's own operations
-// keep it: moving a token that does not could take another out of its list.
-func (k *keeper) keep(i int, t etree.Token) error {
+// check verifies that kids[i], t, knows its place, as etree's own operations keep it: moving a
+// token that does not could take another out of its list.
+func (k *keeper) check(i int, t etree.Token) error {
 	if t.Parent() != k.e || t.Index() != i {
 		return fmt.Errorf("%w: child %d of <%s> does not point at its parent and place", ErrUnsupported, i, k.e.FullTag())
 	}
+	return nil
+}
+
+// Moving tokens: etree has no exported way to set a token's parent or index but (re)adding it.
+// AddChild first removes the token from its parent at its old index i, which is a no-op while
+// the parent's list is cut to the n <= i children kept so far, then appends it where it goes.
+
+// keep keeps kids[i], t, as the next child.
+func (k *keeper) keep(i int, t etree.Token) error {
+	if err := k.check(i, t); err != nil {
+		return err
+	}
 	if k.n < i {
-		// t moves down to slot n. etree has no exported way to set a token's index but
-		// (re)adding it; AddChild first removes t from its parent at t's old index i, which
-		// is a no-op while the list is cut to n <= i entries, then appends t at n.
 		k.e.Child = k.kids[:k.n]
-		k.e.AddChild(t)
+		k.e.AddChild(t) // to slot n
 	}
 	k.n++
 	return nil
 }
 
-// lastText returns the last child kept when it is text.
-func (k *keeper) lastText() *etree.CharData {
-	if k.n == 0 {
+// drop leaves kids[i], t, out.
+func (k *keeper) drop(i int, t etree.Token) error {
+	if err := k.check(i, t); err != nil {
+		return err
+	}
+	k.e.Child = k.kids[:k.n]
+	k.dropped.AddChild(t)
+	return nil
+}
+
+// text handles kids[i], t, character data: dropped when empty or joined to the text kept before
+// it, kept otherwise; a CDATA section is replaced by plain text, as a parse of the output gives.
+func (k *keeper) text(i int, t *etree.CharData) error {
+	if k.n > 0 {
+		if last, ok := k.kids[k.n-1].(*etree.CharData); ok && t.Data != "" {
+			last.SetData(last.Data + t.Data)
+			return k.drop(i, t)
+		}
+	}
+	switch {
+	case t.Data == "":
+		return k.drop(i, t)
+	case t.IsCData():
+		if err := k.drop(i, t); err != nil {
+			return err
+		}
+		plain := etree.NewText("")
+		plain.SetData(t.Data) // and the whitespace flag, as a parse sets it
+		k.e.AddChild(plain)   // to slot n
+		k.n++
 		return nil
 	}
-	t, _ := k.kids[k.n-1].(*etree.CharData)
-	return t
+	return k.keep(i, t)
 }
 
 // done cuts the list to the children kept.

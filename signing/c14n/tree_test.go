@@ -41,11 +41,13 @@ func dumpOf(t etree.Token) string {
 	return b.String()
 }
 
-// checkTree canonicalizes el with WriteTree, and a copy of its document with WriteInPlace, and
-// compares each returned tree with a parse of the bytes written: they must be the same tree, and
-// the bytes the same as Write's. WriteTree must leave el as it was.
-func checkTree(t testing.TB, el *etree.Element, opts Options) {
+// checkTree canonicalizes the k-th element of the document src with WriteTree, and the same
+// element of a second parse with WriteInPlace, and compares each returned tree with a parse of the
+// bytes written: they must be the same tree, and the bytes the same as Write's. WriteTree must
+// leave its input as it was.
+func checkTree(t testing.TB, src string, k int, opts Options) {
 	t.Helper()
+	el := elements(parse(t, src).Root())[k]
 	before := dumpOf(el)
 	var plain, withTree bytes.Buffer
 	errPlain := Write(&plain, el, opts)
@@ -56,14 +58,12 @@ func checkTree(t testing.TB, el *etree.Element, opts Options) {
 	if dumpOf(el) != before {
 		t.Fatal("WriteTree changed its input")
 	}
-	// The same element in a copy of its document, to be rewritten in place.
-	docNode := el
-	for docNode.Parent() != nil {
-		docNode = docNode.Parent()
-	}
-	k := slices.Index(elements(docNode), el)
-	copied := elements(docNode.Copy())[k]
+	// The same element in a second parse of its document, to be rewritten in place (not
+	// etree's Element.Copy, whose attributes point at the original elements).
+	copied := elements(parse(t, src).Root())[k]
 	oldParent := copied.Parent()
+	var before2 []etree.Token
+	walk(copied, func(t etree.Token) { before2 = append(before2, t) })
 	var inPlaceBuf bytes.Buffer
 	inPlaceTree, errInPlace := WriteInPlace(&inPlaceBuf, copied, opts)
 	if (errInPlace == nil) != (errPlain == nil) {
@@ -98,6 +98,24 @@ func checkTree(t testing.TB, el *etree.Element, opts Options) {
 	if slices.Contains(oldParent.Child, etree.Token(copied)) {
 		t.Fatal("WriteInPlace left the element in its old parent")
 	}
+	// What was left out no longer points into the tree.
+	kept := map[etree.Token]bool{}
+	walk(inPlaceTree, func(t etree.Token) { kept[t] = true })
+	for _, tok := range before2 {
+		if p := tok.Parent(); !kept[tok] && p != nil && kept[etree.Token(p)] {
+			t.Fatalf("a %T left out of the tree still points at <%s> in it", tok, p.FullTag())
+		}
+	}
+}
+
+// walk calls f on t and every token under it.
+func walk(t etree.Token, f func(etree.Token)) {
+	f(t)
+	if e, ok := t.(*etree.Element); ok {
+		for _, c := range e.Child {
+			walk(c, f)
+		}
+	}
 }
 
 // checkLinks checks what etree's own operations rely on in every node of a tree: attributes
@@ -126,19 +144,20 @@ func TestWriteTreeEqualsReparse(t *testing.T) {
 	for seed := range 300 {
 		g := &gen{r: rand.New(rand.NewPCG(uint64(seed), 13))}
 		g.element(0, map[string]bool{})
-		d := parse(t, g.b.String())
-		for _, el := range elements(d.Root()) {
+		src := g.b.String()
+		for k := range elements(parse(t, src).Root()) {
 			for _, u := range allMethods {
 				m, _ := MethodOf(u)
-				checkTree(t, el, Options{Method: m, InclusivePrefixes: []string{"a"}})
+				checkTree(t, src, k, Options{Method: m, InclusivePrefixes: []string{"a"}})
 			}
 		}
 	}
-	// Text split by comments and processing instructions, character references, CR.
-	d := parse(t, "<r xmlns:p=\"urn:p\">93100<!-- x -->2451325<?pi data?>&#13;&amp;<p:e a=\"&#9;&#10;&lt;\"/>tail<!--y--></r>")
+	// Text split by comments and processing instructions, character references, CR, attributes
+	// out of order.
+	const src = "<r xmlns:p=\"urn:p\" z=\"1\" p:y=\"2\" a=\"3\">93100<!-- x -->2451325<?pi data?>&#13;&amp;<p:e a=\"&#9;&#10;&lt;\"/>tail<!--y--></r>"
 	for _, u := range allMethods {
 		m, _ := MethodOf(u)
-		checkTree(t, d.Root(), Options{Method: m})
+		checkTree(t, src, 0, Options{Method: m})
 	}
 }
 
@@ -155,16 +174,44 @@ func FuzzWriteTree(f *testing.F) {
 		if d.ReadFromString(s) != nil || d.Root() == nil {
 			return
 		}
-		for i, el := range elements(d.Root()) {
-			if i > 20 {
+		for k := range elements(d.Root()) {
+			if k > 20 {
 				break
 			}
 			for _, u := range allMethods {
 				m, _ := MethodOf(u)
-				checkTree(t, el, Options{Method: m, MaxBytes: 1 << 20})
+				checkTree(t, s, k, Options{Method: m, MaxBytes: 1 << 20})
 			}
 		}
 	})
+}
+
+// TestWriteInPlaceCDATA: a CDATA section (etree keeps one with PreserveCData) becomes plain text
+// joined to its neighbours, as a parse of the output has it.
+func TestWriteInPlaceCDATA(t *testing.T) {
+	d := etree.NewDocument()
+	d.ReadSettings.PreserveCData = true
+	if err := d.ReadFromString(`<a><![CDATA[x<y]]>z<!--c--><![CDATA[ ]]><b/><![CDATA[ ]]></a>`); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tree, err := WriteInPlace(&buf, d.Root(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parse(t, buf.String()).Root()
+	if got := dumpOf(tree); got != dumpOf(want) {
+		t.Fatalf("tree %s, parse %s", got, dumpOf(want))
+	}
+	checkLinks(t, "WriteInPlace", tree)
+	for i, c := range tree.Child {
+		if cd, ok := c.(*etree.CharData); ok {
+			w := want.Child[i].(*etree.CharData)
+			if cd.IsCData() || cd.IsWhitespace() != w.IsWhitespace() {
+				t.Fatalf("child %d: CDATA %v, whitespace %v (a parse: %v)", i, cd.IsCData(), cd.IsWhitespace(), w.IsWhitespace())
+			}
+		}
+	}
 }
 
 // TestWriteInPlaceRefuses: a child list etree did not build (a token that does not point at its
