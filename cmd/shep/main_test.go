@@ -189,6 +189,13 @@ func TestCertShowReal(t *testing.T) {
 // function that returns serve's exit code.
 func startServe(t *testing.T, data string, extra ...string) (string, func() int) {
 	t.Helper()
+	return startServeWatching(t, data, nil, extra...)
+}
+
+// startServeWatching is startServe handing each line serve writes to stderr after its address
+// to watch (when not nil), from a goroutine of its own.
+func startServeWatching(t *testing.T, data string, watch func(line string), extra ...string) (string, func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
@@ -206,7 +213,16 @@ func startServe(t *testing.T, data string, extra ...string) (string, func() int)
 			break
 		}
 	}
-	go io.Copy(io.Discard, pr)
+	if watch == nil {
+		go io.Copy(io.Discard, pr)
+	} else {
+		go func() {
+			for sc.Scan() {
+				watch(sc.Text())
+			}
+			io.Copy(io.Discard, pr)
+		}()
+	}
 	if base == "" {
 		cancel()
 		t.Fatalf("serve exited early: %d", <-done)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -83,41 +81,21 @@ func TestServeStoreMappedLimitPagesOut(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("MADV_PAGEOUT is Linux's")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: pw, getenv: func(string) string { return "" }},
-			[]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "info", "--store-mapped-limit", "1"})
-		pw.Close()
-	}()
-	found := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(nil, 1<<20)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.Contains(sc.Text(), `"msg":"paged out the store's mapped files"`) {
-				ok = true
-				found <- true
-			}
+	found := make(chan struct{})
+	var once sync.Once
+	_, stop := startServeWatching(t, t.TempDir(), func(line string) {
+		if strings.Contains(line, `"msg":"paged out the store's mapped files"`) {
+			once.Do(func() { close(found) })
 		}
-		if !ok {
-			found <- false
-		}
-	}()
+	}, "--log-level", "info", "--store-mapped-limit", "1")
+	defer stop()
 	// A liveness wait, not a timing assertion: the first check is a second after the start.
 	select {
-	case ok := <-found:
-		if !ok {
-			t.Fatalf("serve exited (%d) without paging the store out", <-done)
-		}
+	case <-found:
 	case <-time.After(time.Minute):
 		t.Fatal("no page-out logged within a minute")
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Fatalf("serve exit %d", code)
 	}
 }
