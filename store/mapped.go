@@ -3,10 +3,12 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,29 +30,43 @@ var ErrTrimUnsupported = errors.New("store: paging out mapped files is not suppo
 type TrimOptions struct {
 	// Limit is the process's resident file-backed memory (RssFile in /proc/self/status: the
 	// store's mapped files, and the executable's own pages) above which the store's mappings
-	// are paged out. Zero or less: never.
+	// are paged out, until it is at three quarters of it. Zero or less: never.
 	Limit int64
-	// Interval is how often RssFile is read (a few microseconds); default one second.
+	// Interval is how often RssFile is read (a few microseconds) and, while it is over the
+	// limit, a step paged out; default one second.
 	Interval time.Duration
-	// Pause is the least time between two page-outs; default ten seconds. A compaction reads
-	// and writes its tables at 100 MB/s or more: paging them out every second under it made
-	// it read them again from disk, and requests waited for it (up to 440 ms).
-	Pause time.Duration
+	// Window is how long a mapping must have gone (mostly) unused to be paged out; default ten
+	// seconds. A compaction reads and writes its tables at 100 MB/s or more: paging them out
+	// under it made it read them again from disk, and requests waited for it (up to 440 ms).
+	Window time.Duration
+	// Step is the most a step pages out; default 32 MiB (~30 ms of a core). Whole page-outs of
+	// 200–300 MB took 100–300 ms of a core at once.
+	Step int64
 }
 
-// TrimMapped keeps the store's mapped files from piling up in the process's memory: every
-// interval, when RssFile is over the limit and the last page-out is a pause ago, it asks the
-// kernel to page out every shared mapping of a file in the store's directories (madvise
-// MADV_PAGEOUT) but those badger appends to. The kernel unmaps those pages,
-// writes back the dirty ones in its own time and drops the clean ones; nothing is lost (the
-// pages are the file's, and badger's msync still writes back whatever is dirty in the range),
-// and a page badger reads again is read again from the page cache or the disk. MADV_PAGEOUT
-// never discards data, so a range that was unmapped and reused between reading
-// /proc/self/maps and the call is harmless, unlike MADV_DONTNEED, which would zero it.
+// TrimMapped keeps the store's mapped files from piling up in the process's memory. It pages
+// out (madvise MADV_PAGEOUT) shared mappings of files in the store's directories that went
+// unused for a window, a step every interval while RssFile is over the limit, the least used
+// first, until RssFile is at three quarters of the limit.
+//
+// Unused means that at most a quarter of the mapping's resident pages were read or written:
+// at the end of every window it reads how much of each mapping is resident and how much of that
+// was referenced since the window began (/proc/self/smaps, after clearing the pages' referenced
+// bits at its start: /proc/self/clear_refs), and before each step it checks that the mapping is
+// still unused in the current window. So it leaves alone a compaction's tables, the blocks
+// requests keep reading, new tables, and the files badger appends to (memtable logs, the
+// newest value-log file).
+//
+// The kernel unmaps the pages it pages out, writes back the dirty ones in its own time and
+// drops the clean ones; nothing is lost (the pages are the file's, and badger's msync still
+// writes back whatever is dirty in the range), and a page badger reads again is read again from
+// the page cache or the disk. MADV_PAGEOUT never discards data, so a range that was unmapped and
+// reused between reading /proc/self/smaps and the call is harmless, unlike MADV_DONTNEED, which
+// would zero it.
 //
 // It runs until ctx is done and returns nil then, or ErrTrimUnsupported at once where the kernel
-// cannot do it; an in-memory store returns nil at once. A page-out that fails (an unreadable
-// /proc/self/maps) is logged and tried again a pause later.
+// cannot do it; an in-memory store returns nil at once. A failed step (an unreadable
+// /proc/self/smaps) is logged, at most once a window, and tried again at the next interval.
 func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if d.Opts().InMemory || opts.Limit <= 0 {
 		return nil
@@ -58,8 +74,11 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	if opts.Pause <= 0 {
-		opts.Pause = 10 * time.Second
+	if opts.Window <= 0 {
+		opts.Window = 10 * time.Second
+	}
+	if opts.Step <= 0 {
+		opts.Step = 32 << 20
 	}
 	if err := pageOutSupported(); err != nil {
 		return err
@@ -67,44 +86,143 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if _, err := rssFile(); err != nil {
 		return err
 	}
-	dirs := d.dirs()
+	if err := clearRefs(); err != nil {
+		return fmt.Errorf("%w: %w", ErrTrimUnsupported, err)
+	}
+	tr := &trimmer{opts: opts, dirs: d.dirs(), log: d.log, windowStart: time.Now()}
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
-	var last time.Time
-	warned := false
+	var warned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		if time.Since(last) < opts.Pause {
-			continue
-		}
-		before, err := rssFile()
-		if err == nil && before <= opts.Limit {
-			continue
-		}
-		start := time.Now()
-		last = start
-		var n int
-		if err == nil {
-			n, err = pageOut(dirs)
-		}
-		if err != nil {
-			// Nothing was lost; the next try is a pause away.
+		if err := tr.tick(ctx, time.Now()); err != nil && time.Since(warned) >= opts.Window {
+			// Nothing was lost; the next try is an interval away.
+			warned = time.Now()
 			d.log.WarnContext(ctx, "cannot page out the store's mapped files", "err", err)
-			continue
-		}
-		after, _ := rssFile()
-		d.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", n,
-			"rss_file_before", before, "rss_file_after", after, "took", time.Since(start))
-		if after > opts.Limit && !warned {
-			warned = true
-			d.log.WarnContext(ctx, "the limit is below what stays mapped (the executable, the files badger appends to): a page-out every pause",
-				"limit", opts.Limit, "rss_file", after, "pause", opts.Pause)
 		}
 	}
+}
+
+// trimmer is TrimMapped's state between ticks.
+type trimmer struct {
+	opts TrimOptions
+	dirs []string
+	log  *slog.Logger
+	// windowStart is when the referenced bits were last cleared.
+	windowStart time.Time
+	// unused holds the mappings that went unused over the last whole window: the only ones a
+	// step may page out. A step removes those it paged out.
+	unused map[mappingKey]bool
+	// paging is the page-out under way since RssFile went over the limit; nil when there is none.
+	paging *paging
+	// windows counts the windows ended; warned, whether the limit was found too low for what
+	// stays in use.
+	windows int
+	warned  bool
+}
+
+type mappingKey struct {
+	start uintptr
+	path  string
+}
+
+// paging adds up the steps of one page-out, for its log line.
+type paging struct {
+	start           time.Time
+	before          int64
+	steps, mappings int
+	bytes           int64
+	took            time.Duration
+}
+
+func (tr *trimmer) tick(ctx context.Context, now time.Time) error {
+	target := tr.opts.Limit / 4 * 3
+	if now.Sub(tr.windowStart) >= tr.opts.Window {
+		unused, err := tr.closeWindow(target)
+		if err != nil {
+			return err
+		}
+		tr.windowStart = now
+		tr.windows++
+		// The first window holds the start-up, when every table is read.
+		if rss, err := rssFile(); err == nil && tr.windows > 1 && rss-unused > tr.opts.Limit && !tr.warned {
+			tr.warned = true
+			tr.log.WarnContext(ctx, "what stays mapped (pages in use, the files badger appends to, the executable) is above the limit",
+				"limit", tr.opts.Limit, "rss_file", rss, "unused", unused, "window", tr.opts.Window)
+		}
+	}
+	rss, err := rssFile()
+	if err != nil {
+		return err
+	}
+	if tr.paging == nil {
+		if rss <= tr.opts.Limit {
+			return nil
+		}
+		tr.paging = &paging{start: now, before: rss}
+	}
+	p := tr.paging
+	if rss > target && len(tr.unused) == 0 {
+		// Nothing is known to be unused (no window has ended since RssFile was high, or this
+		// window's unused mappings are paged out already): the next window may tell more. Not
+		// even /proc/self/smaps is read: 5–25 ms of a core under load.
+		return nil
+	}
+	if rss <= target {
+		tr.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", p.mappings,
+			"bytes", p.bytes, "steps", p.steps, "took", p.took, "rss_file_before", p.before,
+			"rss_file_after", rss, "over", now.Sub(p.start))
+		tr.paging = nil
+		return nil
+	}
+	start := time.Now()
+	chosen, hot, err := pageOut(tr.dirs, func(m mapping) bool { return tr.unused[m.key()] }, min(tr.opts.Step, rss-target))
+	if err != nil {
+		return err
+	}
+	var bytes int64
+	for _, m := range chosen {
+		delete(tr.unused, m.key())
+		bytes += m.rss
+	}
+	took := time.Since(start)
+	p.steps++
+	p.mappings += len(chosen)
+	p.bytes += bytes
+	p.took += took
+	tr.log.DebugContext(ctx, "paged out part of the store's mapped files", "mappings", len(chosen),
+		"bytes", bytes, "in_use", hot, "rss_file", rss, "took", took)
+	return nil
+}
+
+// closeWindow notes the mappings that went unused over the window now ending (when RssFile is
+// high enough for them to matter), returns how many of their bytes are resident, and clears the
+// referenced bits for the next window.
+func (tr *trimmer) closeWindow(target int64) (int64, error) {
+	tr.unused = nil
+	rss, err := rssFile()
+	if err != nil {
+		return 0, err
+	}
+	var unused int64
+	if rss > target {
+		maps, err := readSmaps(tr.dirs)
+		if err != nil {
+			return 0, err
+		}
+		tr.unused = make(map[mappingKey]bool)
+		for _, m := range slices.DeleteFunc(maps, written(maps)) {
+			if m.rss > 0 && !m.inUse() {
+				tr.unused[m.key()] = true
+				unused += m.rss
+			}
+		}
+	}
+	return unused, clearRefs()
 }
 
 // dirs returns the store's directories as /proc/self/maps names them: absolute, symbolic links
@@ -131,22 +249,58 @@ func (d *DB) dirs() []string {
 // whole still takes 40–110 ms of a core (BENCHMARKS.md, issue 7, item 9).
 const pageOutChunk = 1 << 20
 
-// pageOut pages out the shared file mappings under dirs but those being written (see
-// written) and returns how many it paged out.
-func pageOut(dirs []string) (int, error) {
-	maps, err := readMaps(dirs)
+// pageOut pages out shared file mappings under dirs for which eligible is true, the least
+// referenced since the last clearRefs first, until want bytes are paged out or only mappings in
+// use are left (see choose). It returns those it paged out, and the resident bytes of those it
+// left because they were in use.
+func pageOut(dirs []string, eligible func(mapping) bool, want int64) ([]mapping, int64, error) {
+	maps, err := readSmaps(dirs)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	maps = slices.DeleteFunc(maps, written(maps))
+	var hot int64
 	for _, m := range maps {
+		if m.inUse() {
+			hot += m.rss
+		}
+	}
+	chosen := choose(slices.DeleteFunc(maps, func(m mapping) bool { return !eligible(m) }), want)
+	for _, m := range chosen {
 		for a := m.start; a < m.end; a += pageOutChunk {
 			if err := madvisePageOut(a, min(pageOutChunk, m.end-a)); err != nil {
-				return 0, err
+				return nil, 0, err
 			}
 		}
 	}
-	return len(maps), nil
+	return chosen, hot, nil
+}
+
+// hotShare: a mapping more than 1/hotShare of whose resident pages were referenced since the
+// last look is in use (a compaction reading or writing its table, requests reading its blocks)
+// and is not paged out: they would only be read back from the disk, where the log's fsyncs wait
+// behind them.
+const hotShare = 4
+
+// choose returns the mappings to page out for want bytes, the least referenced share first (the
+// larger first among equals), never one in use. It stops once want is reached.
+func choose(maps []mapping, want int64) []mapping {
+	cold := slices.DeleteFunc(maps, func(m mapping) bool { return m.rss == 0 || m.inUse() })
+	slices.SortStableFunc(cold, func(a, b mapping) int {
+		// a.referenced/a.rss against b.referenced/b.rss, in kB products that cannot overflow.
+		if c := cmp.Compare((a.referenced>>10)*(b.rss>>10), (b.referenced>>10)*(a.rss>>10)); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.rss, a.rss)
+	})
+	var sum int64
+	for i, m := range cold {
+		if sum >= want {
+			return cold[:i]
+		}
+		sum += m.rss
+	}
+	return cold
 }
 
 // written returns whether a mapping is of a file badger is appending to through it: a
@@ -179,21 +333,52 @@ func vlogNumber(path string) (int, bool) {
 	return n, err == nil
 }
 
-// mapping is an address range of the process mapping a file.
+// mapping is an address range of the process mapping a file, with how many of its bytes are
+// resident and how many of those were referenced since the last clearRefs.
 type mapping struct {
-	start, end uintptr
-	path       string
+	start, end      uintptr
+	path            string
+	rss, referenced int64
 }
 
-// parseMaps reads /proc/PID/maps and returns the shared mappings of files under one of dirs
+func (m mapping) key() mappingKey { return mappingKey{m.start, m.path} }
+
+// inUse says whether more than 1/hotShare of the mapping's resident pages were referenced.
+func (m mapping) inUse() bool { return m.referenced*hotShare > m.rss }
+
+// parseSmaps reads /proc/PID/smaps and returns the shared mappings of files under one of dirs
 // (each ending in a separator). Private mappings are never returned: paging out a private
 // page that was written would lose the write.
-func parseMaps(r io.Reader, dirs []string) ([]mapping, error) {
+func parseSmaps(r io.Reader, dirs []string) ([]mapping, error) {
 	var out []mapping
+	ours := false // whether the fields being read are those of out's last mapping
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		// start-end perms offset dev inode path
 		f := bytes.Fields(sc.Bytes())
+		if len(f) == 0 {
+			continue
+		}
+		if key, ok := bytes.CutSuffix(f[0], []byte(":")); ok {
+			// Rss:  1234 kB
+			if !ours || (string(key) != "Rss" && string(key) != "Referenced") {
+				continue
+			}
+			if len(f) != 3 || string(f[2]) != "kB" {
+				return nil, fmt.Errorf("store: unreadable smaps line %q", sc.Bytes())
+			}
+			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
+			if err != nil || kb < 0 {
+				return nil, fmt.Errorf("store: unreadable smaps line %q", sc.Bytes())
+			}
+			if m := &out[len(out)-1]; string(key) == "Rss" {
+				m.rss = kb << 10
+			} else {
+				m.referenced = kb << 10
+			}
+			continue
+		}
+		// start-end perms offset dev inode path
+		ours = false
 		if len(f) < 6 || len(f[1]) != 4 || f[1][3] != 's' {
 			continue
 		}
@@ -208,7 +393,8 @@ func parseMaps(r io.Reader, dirs []string) ([]mapping, error) {
 		if !ok || err1 != nil || err2 != nil || end <= start {
 			return nil, fmt.Errorf("store: unreadable mapping %q", f[0])
 		}
-		out = append(out, mapping{uintptr(start), uintptr(end), path})
+		out = append(out, mapping{start: uintptr(start), end: uintptr(end), path: path})
+		ours = true
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("store: reading the process's mappings: %w", err)

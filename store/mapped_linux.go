@@ -7,13 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func readMaps(dirs []string) ([]mapping, error) {
-	f, err := os.Open("/proc/self/maps")
+func readSmaps(dirs []string) ([]mapping, error) {
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
-	return parseMaps(f, dirs)
+	return parseSmaps(f, dirs)
+}
+
+// clearRefs clears the referenced bits of the process's file-backed pages (3: mapped files
+// only), so that /proc/self/smaps's Referenced counts what was used since.
+func clearRefs() error {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("3"), 0); err != nil {
+		return fmt.Errorf("store: clearing the referenced bits: %w", err)
+	}
+	return nil
 }
 
 func rssFile() (int64, error) {

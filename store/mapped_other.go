@@ -4,7 +4,9 @@ package store
 
 func pageOutSupported() error { return ErrTrimUnsupported }
 
-func readMaps([]string) ([]mapping, error) { return nil, ErrTrimUnsupported }
+func readSmaps([]string) ([]mapping, error) { return nil, ErrTrimUnsupported }
+
+func clearRefs() error { return ErrTrimUnsupported }
 
 func rssFile() (int64, error) { return 0, ErrTrimUnsupported }
 

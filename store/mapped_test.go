@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,27 +19,47 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-func TestParseMaps(t *testing.T) {
-	const maps = `00400000-00c00000 r-xp 00000000 fd:01 123 /usr/local/bin/shep
+func TestParseSmaps(t *testing.T) {
+	const smaps = `00400000-00c00000 r-xp 00000000 fd:01 123 /usr/local/bin/shep
+Size:               8192 kB
+Rss:                4096 kB
+Referenced:         4096 kB
 7f0000000000-7f0004000000 rw-s 00000000 fd:01 200 /data/store/000001.vlog
+Size:              65536 kB
+KernelPageSize:        4 kB
+Rss:               12288 kB
+Pss:               12288 kB
+Referenced:         1024 kB
+VmFlags: rd wr sh mr mw me ms sd
 7f0004000000-7f0004800000 r--s 00000000 fd:01 201 /data/store/000002.sst
+Rss:                 512 kB
+Referenced:            0 kB
 7f0004800000-7f0004900000 rw-p 00000000 fd:01 202 /data/store/000003.sst
+Rss:                1024 kB
+Referenced:         1024 kB
 7f0004900000-7f0004a00000 rw-s 00000000 fd:01 203 /data/storehouse/000004.sst
+Rss:                1024 kB
+Referenced:         1024 kB
 7f0004a00000-7f0004b00000 r--s 00000000 fd:01 204 /data/store/000005.sst (deleted)
+Rss:                   4 kB
+Referenced:            4 kB
 7f0004b00000-7f0004c00000 rw-s 00000000 fd:01 205 /data/values/a b.vlog
+Rss:                   0 kB
 7f0004c00000-7f0004d00000 rw-p 00000000 00:00 0
+Rss:                1024 kB
 7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]
+Rss:                 132 kB
 `
-	got, err := parseMaps(strings.NewReader(maps), []string{"/data/store/", "/data/values/"})
+	got, err := parseSmaps(strings.NewReader(smaps), []string{"/data/store/", "/data/values/"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []mapping{
-		{0x7f0000000000, 0x7f0004000000, "/data/store/000001.vlog"},
-		{0x7f0004000000, 0x7f0004800000, "/data/store/000002.sst"},
+		{0x7f0000000000, 0x7f0004000000, "/data/store/000001.vlog", 12 << 20, 1 << 20},
+		{0x7f0004000000, 0x7f0004800000, "/data/store/000002.sst", 512 << 10, 0},
 		// not the private mapping of a store file, nor /data/storehouse
-		{0x7f0004a00000, 0x7f0004b00000, "/data/store/000005.sst (deleted)"},
-		{0x7f0004b00000, 0x7f0004c00000, "/data/values/a b.vlog"},
+		{0x7f0004a00000, 0x7f0004b00000, "/data/store/000005.sst (deleted)", 4 << 10, 4 << 10},
+		{0x7f0004b00000, 0x7f0004c00000, "/data/values/a b.vlog", 0, 0},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got  %v\nwant %v", got, want)
@@ -47,9 +68,52 @@ func TestParseMaps(t *testing.T) {
 		"7f0004000000 r--s 00000000 fd:01 201 /data/store/x.sst",
 		"7f0004000000-7f0003000000 r--s 00000000 fd:01 201 /data/store/x.sst",
 		"zz-7f0003000000 r--s 00000000 fd:01 201 /data/store/x.sst",
+		"7f0004000000-7f0004800000 r--s 00000000 fd:01 201 /data/store/x.sst\nRss: 12 MB",
+		"7f0004000000-7f0004800000 r--s 00000000 fd:01 201 /data/store/x.sst\nReferenced: many kB",
+		"7f0004000000-7f0004800000 r--s 00000000 fd:01 201 /data/store/x.sst\nRss: -4 kB",
 	} {
-		if _, err := parseMaps(strings.NewReader(bad), []string{"/data/store/"}); err == nil {
+		if _, err := parseSmaps(strings.NewReader(bad), []string{"/data/store/"}); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+	// The fields of a mapping that is not the store's are not read.
+	if got, err := parseSmaps(strings.NewReader("00400000-00c00000 r-xp 00000000 fd:01 123 /bin/x\nRss: odd\n"), []string{"/data/store/"}); err != nil || len(got) != 0 {
+		t.Errorf("another file's fields: %v, %v", got, err)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	const mb = 1 << 20
+	m := func(path string, rss, referenced int64) mapping {
+		return mapping{path: path, rss: rss * mb, referenced: referenced * mb}
+	}
+	maps := []mapping{
+		m("compacted", 8, 8),  // in use: left
+		m("quarter", 8, 2),    // a quarter used: not in use, last
+		m("cold-small", 2, 0), // unused, smaller
+		m("cold-big", 16, 0),  // unused, larger: first
+		m("empty", 0, 0),      // nothing resident
+		m("warm", 40, 1),      // 1/40 used
+		m("hot", 4, 3),        // in use: left
+	}
+	tests := []struct {
+		want int64
+		got  string
+	}{
+		{0, ""},
+		{1, "cold-big"},
+		{16 * mb, "cold-big"},
+		{16*mb + 1, "cold-big cold-small"},
+		{18*mb + 1, "cold-big cold-small warm"},
+		{1 << 40, "cold-big cold-small warm quarter"},
+	}
+	for _, tc := range tests {
+		var names []string
+		for _, c := range choose(slices.Clone(maps), tc.want) {
+			names = append(names, c.path)
+		}
+		if strings.Join(names, " ") != tc.got {
+			t.Errorf("want %d: %q; want %q", tc.want, names, tc.got)
 		}
 	}
 }
@@ -89,9 +153,9 @@ func openSmallFiles(t *testing.T, dir string) *DB {
 }
 
 func TestWritten(t *testing.T) {
-	maps := []mapping{
-		{1, 2, "/s/000009.vlog"}, {2, 3, "/s/000010.vlog"}, {3, 4, "/s/000002.sst"},
-		{4, 5, "/s/00003.mem"}, {5, 6, "/s/000011.vlog (deleted)"}, {6, 7, "/s/DISCARD"},
+	var maps []mapping
+	for _, p := range []string{"/s/000009.vlog", "/s/000010.vlog", "/s/000002.sst", "/s/00003.mem", "/s/000011.vlog (deleted)", "/s/DISCARD"} {
+		maps = append(maps, mapping{path: p})
 	}
 	var kept []string
 	for _, m := range slices.DeleteFunc(slices.Clone(maps), written(maps)) {
@@ -101,6 +165,9 @@ func TestWritten(t *testing.T) {
 		t.Fatalf("paged out %q, want %q", kept, want)
 	}
 }
+
+// everyMapping makes every mapping eligible for pageOut.
+func everyMapping(mapping) bool { return true }
 
 // mappedResident sums the resident bytes of the process's mappings of files under dir, from
 // /proc/self/smaps.
@@ -198,14 +265,21 @@ func TestPageOut(t *testing.T) {
 	if before < n*size/2 {
 		t.Fatalf("only %d bytes of the store's files resident after writing and reading %d", before, n*size)
 	}
-	maps, err := pageOut(db.dirs())
+	// Everything was just used: nothing is paged out until the referenced bits are cleared.
+	if out, hot, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil || len(out) != 0 || hot < before/2 {
+		t.Fatalf("in use: %d paged out, %d in use, %v", len(out), hot, err)
+	}
+	if err := clearRefs(); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64)
 	if err != nil {
 		t.Fatal(err)
 	}
 	after := mappedResident(t, abs)
-	t.Logf("%d mappings paged out: %d → %d bytes resident", maps, before, after)
-	if maps == 0 || after > before/4 {
-		t.Fatalf("%d mappings paged out: %d → %d bytes resident", maps, before, after)
+	t.Logf("%d mappings paged out: %d → %d bytes resident", len(out), before, after)
+	if len(out) == 0 || after > before/4 {
+		t.Fatalf("%d mappings paged out: %d → %d bytes resident", len(out), before, after)
 	}
 	check(db)
 	// Written after a page-out, through pages it unmapped, and durable across a reopen.
@@ -213,7 +287,10 @@ func TestPageOut(t *testing.T) {
 		batch = append(batch, i)
 	}
 	flush()
-	if _, err := pageOut(db.dirs()); err != nil {
+	if err := clearRefs(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -269,7 +346,7 @@ func TestTrimMapped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Pause: 10 * time.Millisecond})
+		done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Window: 10 * time.Millisecond})
 	}()
 	// A liveness wait, not a timing assertion: the loop must get there eventually.
 	for deadline := time.Now().Add(20 * time.Second); mappedResident(t, abs) >= 2<<20; {

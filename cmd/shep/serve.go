@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -70,7 +71,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&systems, "system", "how a built-in provider system decides: NAME=auto[:DELAY] or NAME=manual, DELAY a duration (0s: at once) or a share of the service's decision limit (default 50%); NAME labour-market, e-sobes or rshep (repeatable)")
 	fs.IntVar(&c.Population, "population", -1, "generated persons loaded into an empty ГБД ФЛ on first start (default 5000)")
 	fs.StringVar(&c.GatewayKey, "gateway-key", "", "algorithm of the gateway's own certificate, which signs every answer (WS-Security): rsa (default; DATA/gateway/gateway.{crt,key}) or gost2015 (GOST R 34.10-2015 512-bit from the test НУЦ's GOST CA; DATA/gateway/gateway-gost.{crt,key}) ($SHEP_GATEWAY_KEY)")
-	fs.StringVar(&c.StoreMapped, "store-mapped-limit", "", "resident file-backed memory (mostly the store's memory-mapped tables and logs) above which the store's mappings are paged out, at most every 10 s: bytes, or with KiB, MiB or GiB, e.g. 128MiB to keep the RSS with a million messages logged near 200 MB, at some cost to the latency tail; 0 never (default 0; $SHEP_STORE_MAPPED_LIMIT)")
+	fs.StringVar(&c.StoreMapped, "store-mapped-limit", "", "resident file-backed memory (mostly the store's memory-mapped tables and logs) above which the store pages out the mappings that went unused for 10 s, 32 MiB a second, until it is at three quarters of it: bytes, or with KiB, MiB or GiB; 0 never (default 128MiB: ~150 MB of it after a load with a million messages logged, 500–700 MB without; Linux 5.4 or later; $SHEP_STORE_MAPPED_LIMIT)")
 	fs.StringVar(&c.OfficialKey, "official-key", "", "algorithm of the providers' officials' keys, which sign the results: rsa (default) or gost2015 (DATA/officials/ORG-gost.{crt,key}) ($SHEP_OFFICIAL_KEY)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -156,7 +157,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 	go db.RunGC(ctx, 10*time.Minute)
 	go func() {
-		if err := db.TrimMapped(ctx, store.TrimOptions{Limit: mappedLimit}); err != nil {
+		err := db.TrimMapped(ctx, store.TrimOptions{Limit: mappedLimit})
+		switch {
+		case errors.Is(err, store.ErrTrimUnsupported):
+			// Not Linux, or a kernel before 5.4: nothing to do about it, and on by default.
+			log.Info("the store's mapped files stay in memory until the kernel needs it", "err", err)
+		case err != nil:
 			log.Warn("the store's mapped files stay in memory until the kernel needs it", "err", err)
 		}
 	}()
@@ -265,7 +271,7 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	pick(&c.DayLength, "day-length", "SHEP_DAY_LENGTH", f.DayLength, "1m")
 	pick(&c.GatewayKey, "gateway-key", "SHEP_GATEWAY_KEY", f.GatewayKey, string(ca.AlgorithmRSA))
 	pick(&c.OfficialKey, "official-key", "SHEP_OFFICIAL_KEY", f.OfficialKey, string(ca.AlgorithmRSA))
-	pick(&c.StoreMapped, "store-mapped-limit", "SHEP_STORE_MAPPED_LIMIT", f.StoreMapped, "0")
+	pick(&c.StoreMapped, "store-mapped-limit", "SHEP_STORE_MAPPED_LIMIT", f.StoreMapped, "128MiB")
 	if !set["system"] {
 		c.Systems = f.Systems
 	}
