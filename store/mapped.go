@@ -30,17 +30,20 @@ var ErrTrimUnsupported = errors.New("store: paging out mapped files is not suppo
 type TrimOptions struct {
 	// Limit is the process's resident file-backed memory (RssFile in /proc/self/status: the
 	// store's mapped files, and the executable's own pages) above which the store's mappings
-	// are paged out, until it is at three quarters of it. Zero or less: never.
+	// are paged out, until it is at three quarters of it. Zero or less: never. (A store on
+	// tmpfs counts in RssShmem, not RssFile, and is left alone.)
 	Limit int64
 	// Interval is how often RssFile is read (a few microseconds) and, while it is over the
 	// limit, a step paged out; default one second.
 	Interval time.Duration
-	// Window is how long a mapping must have gone (mostly) unused to be paged out; default ten
-	// seconds. A compaction reads and writes its tables at 100 MB/s or more: paging them out
+	// Window is the span over which a mapping must have gone (mostly) unused to be paged out:
+	// fixed spans one after the other, the referenced bits cleared at the start of each; default
+	// ten seconds. A compaction reads and writes its tables at 100 MB/s or more: paging them out
 	// under it made it read them again from disk, and requests waited for it (up to 440 ms).
 	Window time.Duration
-	// Step is the most a step pages out; default 32 MiB (~30 ms of a core). Whole page-outs of
-	// 200–300 MB took 100–300 ms of a core at once.
+	// Step is how much a step pages out before it stops, default 32 MiB (~30 ms of a core);
+	// mappings go whole, so the last one can take a step past it (a 64 MB value-log file).
+	// Whole page-outs of 200–300 MB took 100–300 ms of a core at once.
 	Step int64
 }
 
@@ -89,7 +92,7 @@ func (d *DB) TrimMapped(ctx context.Context, opts TrimOptions) error {
 	if err := clearRefs(); err != nil {
 		return fmt.Errorf("%w: %w", ErrTrimUnsupported, err)
 	}
-	tr := &trimmer{opts: opts, dirs: d.dirs(), log: d.log, windowStart: time.Now()}
+	tr := &trimmer{opts: opts, dirs: d.dirs(), log: d.log, rss: rssFile, windowStart: time.Now()}
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	var warned time.Time
@@ -112,17 +115,19 @@ type trimmer struct {
 	opts TrimOptions
 	dirs []string
 	log  *slog.Logger
+	// rss reads RssFile: rssFile, but in tests.
+	rss func() (int64, error)
 	// windowStart is when the referenced bits were last cleared.
 	windowStart time.Time
-	// unused holds the mappings that went unused over the last whole window: the only ones a
-	// step may page out. A step removes those it paged out.
+	// unused holds the mappings that went unused over the last whole window and, as far as the
+	// last step saw, still are and are still mapped: the only ones a step may page out.
 	unused map[mappingKey]bool
 	// paging is the page-out under way since RssFile went over the limit; nil when there is none.
 	paging *paging
-	// windows counts the windows ended; warned, whether the limit was found too low for what
-	// stays in use.
-	windows int
-	warned  bool
+	// windows counts the windows ended, over those in a row that ended with more in use than
+	// the limit; warned, whether that was said.
+	windows, over int
+	warned        bool
 }
 
 type mappingKey struct {
@@ -141,91 +146,104 @@ type paging struct {
 
 func (tr *trimmer) tick(ctx context.Context, now time.Time) error {
 	target := tr.opts.Limit / 4 * 3
+	var windowErr error
 	if now.Sub(tr.windowStart) >= tr.opts.Window {
-		unused, err := tr.closeWindow(target)
-		if err != nil {
-			return err
-		}
+		// Even when the look fails: the next one is a window away, not an interval.
 		tr.windowStart = now
 		tr.windows++
-		// The first window holds the start-up, when every table is read.
-		if rss, err := rssFile(); err == nil && tr.windows > 1 && rss-unused > tr.opts.Limit && !tr.warned {
-			tr.warned = true
-			tr.log.WarnContext(ctx, "what stays mapped (pages in use, the files badger appends to, the executable) is above the limit",
-				"limit", tr.opts.Limit, "rss_file", rss, "unused", unused, "window", tr.opts.Window)
-		}
+		windowErr = tr.closeWindow(ctx, now, target)
 	}
-	rss, err := rssFile()
+	rss, err := tr.rss()
 	if err != nil {
-		return err
+		return errors.Join(windowErr, err)
 	}
 	if tr.paging == nil {
 		if rss <= tr.opts.Limit {
-			return nil
+			return windowErr
 		}
 		tr.paging = &paging{start: now, before: rss}
 	}
-	p := tr.paging
-	if rss > target && len(tr.unused) == 0 {
-		// Nothing is known to be unused (no window has ended since RssFile was high, or this
-		// window's unused mappings are paged out already): the next window may tell more. Not
-		// even /proc/self/smaps is read: 5–25 ms of a core under load.
-		return nil
-	}
 	if rss <= target {
-		tr.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", p.mappings,
-			"bytes", p.bytes, "steps", p.steps, "took", p.took, "rss_file_before", p.before,
-			"rss_file_after", rss, "over", now.Sub(p.start))
-		tr.paging = nil
-		return nil
+		tr.endPaging(ctx, now, rss)
+		return windowErr
+	}
+	if len(tr.unused) == 0 {
+		// Nothing is known to be unused (no window has ended since RssFile was high, or this
+		// window's unused mappings are out already): the next window may tell more. Not even
+		// /proc/self/smaps is read: 5–25 ms of a core under load.
+		return windowErr
 	}
 	start := time.Now()
-	chosen, hot, err := pageOut(tr.dirs, func(m mapping) bool { return tr.unused[m.key()] }, min(tr.opts.Step, rss-target))
-	if err != nil {
-		return err
+	chosen, left, hot, err := pageOut(tr.dirs, func(m mapping) bool { return tr.unused[m.key()] }, min(tr.opts.Step, rss-target))
+	// What is left unused and still mapped stays eligible; what was unmapped, renamed
+	// "(deleted)" or used since is dropped, so that steps stop when nothing is left.
+	clear(tr.unused)
+	for _, m := range left {
+		tr.unused[m.key()] = true
 	}
 	var bytes int64
 	for _, m := range chosen {
-		delete(tr.unused, m.key())
 		bytes += m.rss
 	}
 	took := time.Since(start)
+	p := tr.paging
 	p.steps++
 	p.mappings += len(chosen)
 	p.bytes += bytes
 	p.took += took
 	tr.log.DebugContext(ctx, "paged out part of the store's mapped files", "mappings", len(chosen),
 		"bytes", bytes, "in_use", hot, "rss_file", rss, "took", took)
-	return nil
+	return errors.Join(windowErr, err)
+}
+
+func (tr *trimmer) endPaging(ctx context.Context, now time.Time, rss int64) {
+	p := tr.paging
+	tr.log.InfoContext(ctx, "paged out the store's mapped files", "mappings", p.mappings,
+		"bytes", p.bytes, "steps", p.steps, "took", p.took, "rss_file_before", p.before,
+		"rss_file_after", rss, "over", now.Sub(p.start))
+	tr.paging = nil
 }
 
 // closeWindow notes the mappings that went unused over the window now ending (when RssFile is
-// high enough for them to matter), returns how many of their bytes are resident, and clears the
-// referenced bits for the next window.
-func (tr *trimmer) closeWindow(target int64) (int64, error) {
+// high enough for them to matter) and clears the referenced bits for the next window. A
+// page-out with nothing left to page out ends here if RssFile is under the limit; if more than
+// the limit was in use at the end of two windows in a row (the first one, with the start-up's
+// reads, not counted), it says so, once.
+func (tr *trimmer) closeWindow(ctx context.Context, now time.Time, target int64) error {
 	tr.unused = nil
-	rss, err := rssFile()
-	if err != nil {
-		return 0, err
-	}
+	rss, err := tr.rss()
 	var unused int64
-	if rss > target {
-		maps, err := readSmaps(tr.dirs)
-		if err != nil {
-			return 0, err
-		}
-		tr.unused = make(map[mappingKey]bool)
-		for _, m := range slices.DeleteFunc(maps, written(maps)) {
-			if m.rss > 0 && !m.inUse() {
-				tr.unused[m.key()] = true
-				unused += m.rss
+	if err == nil && rss > target {
+		var maps []mapping
+		if maps, err = readSmaps(tr.dirs); err == nil {
+			tr.unused = make(map[mappingKey]bool)
+			for _, m := range slices.DeleteFunc(maps, written(maps)) {
+				if m.rss > 0 && !m.inUse() {
+					tr.unused[m.key()] = true
+					unused += m.rss
+				}
 			}
 		}
 	}
-	return unused, clearRefs()
+	if err == nil {
+		if tr.paging != nil && len(tr.unused) == 0 && rss <= tr.opts.Limit {
+			tr.endPaging(ctx, now, rss)
+		}
+		if tr.windows > 1 && rss-unused > tr.opts.Limit {
+			tr.over++
+		} else {
+			tr.over = 0
+		}
+		if tr.over >= 2 && !tr.warned {
+			tr.warned = true
+			tr.log.WarnContext(ctx, "what stays mapped (pages in use, the files badger appends to, the executable) is above the limit",
+				"limit", tr.opts.Limit, "rss_file", rss, "unused", unused, "window", tr.opts.Window)
+		}
+	}
+	return errors.Join(err, clearRefs())
 }
 
-// dirs returns the store's directories as /proc/self/maps names them: absolute, symbolic links
+// dirs returns the store's directories as /proc/self/smaps names them: absolute, symbolic links
 // resolved, each ending in a separator.
 func (d *DB) dirs() []string {
 	var out []string
@@ -251,29 +269,28 @@ const pageOutChunk = 1 << 20
 
 // pageOut pages out shared file mappings under dirs for which eligible is true, the least
 // referenced since the last clearRefs first, until want bytes are paged out or only mappings in
-// use are left (see choose). It returns those it paged out, and the resident bytes of those it
-// left because they were in use.
-func pageOut(dirs []string, eligible func(mapping) bool, want int64) ([]mapping, int64, error) {
+// use are left (see choose). It returns those it paged out, those eligible and unused it left,
+// and the resident bytes of all those in use; after an error, those paged out before it.
+func pageOut(dirs []string, eligible func(mapping) bool, want int64) (chosen, left []mapping, hot int64, err error) {
 	maps, err := readSmaps(dirs)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	maps = slices.DeleteFunc(maps, written(maps))
-	var hot int64
 	for _, m := range maps {
 		if m.inUse() {
 			hot += m.rss
 		}
 	}
-	chosen := choose(slices.DeleteFunc(maps, func(m mapping) bool { return !eligible(m) }), want)
-	for _, m := range chosen {
+	chosen, left = choose(slices.DeleteFunc(maps, func(m mapping) bool { return !eligible(m) }), want)
+	for i, m := range chosen {
 		for a := m.start; a < m.end; a += pageOutChunk {
 			if err := madvisePageOut(a, min(pageOutChunk, m.end-a)); err != nil {
-				return nil, 0, err
+				return chosen[:i], left, hot, err
 			}
 		}
 	}
-	return chosen, hot, nil
+	return chosen, left, hot, nil
 }
 
 // hotShare: a mapping more than 1/hotShare of whose resident pages were referenced since the
@@ -283,8 +300,9 @@ func pageOut(dirs []string, eligible func(mapping) bool, want int64) ([]mapping,
 const hotShare = 4
 
 // choose returns the mappings to page out for want bytes, the least referenced share first (the
-// larger first among equals), never one in use. It stops once want is reached.
-func choose(maps []mapping, want int64) []mapping {
+// larger first among equals), never one in use, and the rest of those not in use. It stops once
+// want is reached: the last one chosen may take it past want, a mapping goes whole.
+func choose(maps []mapping, want int64) (chosen, rest []mapping) {
 	cold := slices.DeleteFunc(maps, func(m mapping) bool { return m.rss == 0 || m.inUse() })
 	slices.SortStableFunc(cold, func(a, b mapping) int {
 		// a.referenced/a.rss against b.referenced/b.rss, in kB products that cannot overflow.
@@ -296,11 +314,11 @@ func choose(maps []mapping, want int64) []mapping {
 	var sum int64
 	for i, m := range cold {
 		if sum >= want {
-			return cold[:i]
+			return cold[:i], cold[i:]
 		}
 		sum += m.rss
 	}
-	return cold
+	return cold, nil
 }
 
 // written returns whether a mapping is of a file badger is appending to through it: a
@@ -382,8 +400,7 @@ func parseSmaps(r io.Reader, dirs []string) ([]mapping, error) {
 		if len(f) < 6 || len(f[1]) != 4 || f[1][3] != 's' {
 			continue
 		}
-		// A path with spaces is split; the kernel writes it last, so join the rest.
-		path := string(bytes.Join(f[5:], []byte(" ")))
+		path := string(pathField(sc.Bytes()))
 		if !underAny(path, dirs) {
 			continue
 		}
@@ -400,6 +417,20 @@ func parseSmaps(r io.Reader, dirs []string) ([]mapping, error) {
 		return nil, fmt.Errorf("store: reading the process's mappings: %w", err)
 	}
 	return out, nil
+}
+
+// pathField returns what follows the five fields before the path in a line of /proc/PID/maps:
+// the path as it is, spaces and all (the kernel pads the column before it).
+func pathField(line []byte) []byte {
+	for range 5 {
+		line = bytes.TrimLeft(line, " \t")
+		i := bytes.IndexAny(line, " \t")
+		if i < 0 {
+			return nil
+		}
+		line = line[i:]
+	}
+	return bytes.TrimLeft(line, " \t")
 }
 
 func underAny(path string, dirs []string) bool {

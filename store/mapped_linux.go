@@ -53,7 +53,7 @@ func madvisePageOut(start, length uintptr) error {
 	_, _, errno := unix.Syscall(unix.SYS_MADVISE, start, length, unix.MADV_PAGEOUT)
 	switch errno {
 	case 0,
-		unix.ENOMEM, // unmapped since /proc/self/maps was read (badger removed a table)
+		unix.ENOMEM, // unmapped since /proc/self/smaps was read (badger removed a table)
 		unix.EINVAL: // the range was mapped again since, locked or of huge pages
 		return nil
 	}

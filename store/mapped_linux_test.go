@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,16 @@ func realTempDir(t *testing.T) string {
 	return dir
 }
 
+// resident and evicted say whether a mapped file is resident or paged out, leaving room for a page the
+// kernel keeps or a huge folio it does not split.
+func resident(t *testing.T, path string, size int) bool {
+	return mappedResident(t, path) >= int64(size)*3/4
+}
+
+func evicted(t *testing.T, path string, size int) bool {
+	return mappedResident(t, path) <= int64(size)/4
+}
+
 // TestPageOutLeavesUsed: of two mapped files, both read, then one of them read again after the
 // referenced bits were cleared, only the other is paged out.
 func TestPageOutLeavesUsed(t *testing.T) {
@@ -70,68 +81,125 @@ func TestPageOutLeavesUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	touch(t, used)
-	out, hot, err := pageOut([]string{dir + string(filepath.Separator)}, everyMapping, math.MaxInt64)
+	chosen, left, hot, err := pageOut([]string{dir + string(filepath.Separator)}, everyMapping, math.MaxInt64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, n := mappedResident(t, filepath.Join(dir, "used")), mappedResident(t, filepath.Join(dir, "unused"))
-	if len(out) != 1 || out[0].path != filepath.Join(dir, "unused") || out[0].rss != size || hot != size || u != size || n != 0 {
-		t.Fatalf("paged out %v, %d in use; resident: used %d, unused %d bytes of %d", out, hot, u, n, size)
+	if len(chosen) != 1 || chosen[0].path != filepath.Join(dir, "unused") || len(left) != 0 || hot < size*3/4 ||
+		!resident(t, filepath.Join(dir, "used"), size) || !evicted(t, filepath.Join(dir, "unused"), size) {
+		t.Fatalf("paged out %v, left %v, %d in use; resident: used %d, unused %d bytes of %d", chosen, left, hot,
+			mappedResident(t, filepath.Join(dir, "used")), mappedResident(t, filepath.Join(dir, "unused")), size)
+	}
+}
+
+// testTrimmer is a trimmer of the files under dir whose RssFile is *rss, logging to log.
+func testTrimmer(dir string, rss *int64, log *bytes.Buffer, start time.Time) *trimmer {
+	return &trimmer{
+		opts: TrimOptions{Limit: 100 << 20, Interval: time.Second, Window: time.Hour, Step: 4 << 20},
+		dirs: []string{dir + string(filepath.Separator)},
+		log:  slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		rss:  func() (int64, error) { return *rss, nil }, windowStart: start,
 	}
 }
 
 // TestTrimmerTick: a step pages out only what went unused over the whole last window and still
-// is, at most a step at a time.
+// is, a step at a time, forgets what was unmapped meanwhile, and the page-out ends, with its
+// log line, once RssFile is at three quarters of the limit.
 func TestTrimmerTick(t *testing.T) {
 	dir := realTempDir(t)
 	const size = 4 << 20
+	path := func(name string) string { return filepath.Join(dir, name) }
 	used := mapFile(t, dir, "used", size)
-	cold := []string{"a-cold", "b-cold"}
-	for _, name := range cold {
+	touch(t, used)
+	for _, name := range []string{"a-cold", "b-cold"} {
 		touch(t, mapFile(t, dir, name, size))
 	}
-	touch(t, used)
+	gone := mapFile(t, dir, "gone", size/2) // smaller: chosen last
+	touch(t, gone)
 	ctx := context.Background()
 	start := time.Now()
-	tr := &trimmer{
-		opts: TrimOptions{Limit: 1, Interval: time.Second, Window: time.Hour, Step: size},
-		dirs: []string{dir + string(filepath.Separator)}, log: slog.New(slog.DiscardHandler), windowStart: start,
-	}
+	rss := int64(200 << 20)
+	var log bytes.Buffer
+	tr := testTrimmer(dir, &rss, &log, start)
 	if err := clearRefs(); err != nil {
 		t.Fatal(err)
 	}
 	touch(t, used)
-	// Within the window nothing is known to be unused yet.
+	// Within the first window nothing is known to be unused yet.
 	if err := tr.tick(ctx, start.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	resident := func() (out []int64) {
-		for _, name := range append([]string{"used", "late"}, cold...) {
-			out = append(out, mappedResident(t, filepath.Join(dir, name)))
-		}
-		return out
+	if tr.paging == nil || tr.paging.steps != 0 || !resident(t, path("a-cold"), size) || !resident(t, path("b-cold"), size) {
+		t.Fatalf("within the first window: paging %+v", tr.paging)
 	}
-	if r := resident(); r[0] != size || r[2] != size || r[3] != size {
-		t.Fatalf("paged out within the first window: %v", r)
-	}
-	// The window ends: "used" was used in it. "late" is mapped and read after it.
+	// The window ends, "used" was used in it: one step, one of the cold files.
 	if err := tr.tick(ctx, start.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	touch(t, mapFile(t, dir, "late", size))
-	if r := resident(); r[0] != size || r[1] != size || r[2]+r[3] != size {
-		t.Fatalf("after the first step: %v (used, late, cold…), want one of the cold ones out", r)
+	if evicted(t, path("a-cold"), size) == evicted(t, path("b-cold"), size) || len(tr.unused) != 2 {
+		t.Fatalf("after the first step: a-cold %d, b-cold %d bytes resident, %d unused left",
+			mappedResident(t, path("a-cold")), mappedResident(t, path("b-cold")), len(tr.unused))
 	}
-	for range 2 {
+	// "gone" is unmapped; "late" is mapped after the window ended and looks unused in this one.
+	if err := unix.Munmap(gone); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, mapFile(t, dir, "late", size))
+	if err := clearRefs(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
 		if err := tr.tick(ctx, start.Add(time.Hour+time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r := resident(); r[0] != size || r[1] != size || r[2] != 0 || r[3] != 0 {
-		t.Fatalf("after three steps: %v (used, late, cold…), want the cold ones out and the rest in", r)
+	if !evicted(t, path("a-cold"), size) || !evicted(t, path("b-cold"), size) || !resident(t, path("used"), size) || !resident(t, path("late"), size) {
+		t.Fatalf("after the steps: used %d, late %d, a-cold %d, b-cold %d bytes resident",
+			mappedResident(t, path("used")), mappedResident(t, path("late")),
+			mappedResident(t, path("a-cold")), mappedResident(t, path("b-cold")))
 	}
-	// Two steps: none before the window ended, none once its unused mappings were out.
-	if tr.paging == nil || tr.paging.steps != 2 || tr.paging.mappings != 2 || tr.paging.bytes != 2*size {
-		t.Fatalf("paging %+v", tr.paging)
+	// Two steps: none before the window ended, none once nothing unused was left.
+	if tr.paging == nil || tr.paging.steps != 2 || tr.paging.mappings != 2 || tr.paging.bytes < size || len(tr.unused) != 0 {
+		t.Fatalf("paging %+v, %d unused", tr.paging, len(tr.unused))
+	}
+	if strings.Contains(log.String(), `"level":"INFO"`) {
+		t.Fatalf("logged before the end: %s", log.String())
+	}
+	rss = 75 << 20 // three quarters of the limit
+	if err := tr.tick(ctx, start.Add(time.Hour+2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if tr.paging != nil || !strings.Contains(log.String(), `"msg":"paged out the store's mapped files","mappings":2,`) {
+		t.Fatalf("the page-out did not end: %+v\n%s", tr.paging, log.String())
+	}
+}
+
+// TestTrimmerWindows: a page-out with nothing left to page out ends with a window when RssFile
+// is under the limit, and more than the limit in use is said once, after two windows (the
+// first one not counted).
+func TestTrimmerWindows(t *testing.T) {
+	dir := realTempDir(t)
+	touch(t, mapFile(t, dir, "used", 1<<20))
+	ctx := context.Background()
+	start := time.Now()
+	rss := int64(90 << 20) // over three quarters of the limit, under it
+	var log bytes.Buffer
+	tr := testTrimmer(dir, &rss, &log, start)
+	tr.paging = &paging{start: start, before: 120 << 20}
+	if err := tr.tick(ctx, start.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if tr.paging != nil || !strings.Contains(log.String(), `"msg":"paged out the store's mapped files","mappings":0,`) {
+		t.Fatalf("the page-out did not end with the window: %+v\n%s", tr.paging, log.String())
+	}
+	rss = 200 << 20
+	warns := func() int { return strings.Count(log.String(), `"level":"WARN"`) }
+	for i, want := range []int{0, 1, 1, 1} {
+		if err := tr.tick(ctx, start.Add(time.Duration(i+2)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if warns() != want {
+			t.Fatalf("window %d: %d warnings, want %d\n%s", i+2, warns(), want, log.String())
+		}
 	}
 }

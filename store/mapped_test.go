@@ -43,7 +43,7 @@ Referenced:         1024 kB
 7f0004a00000-7f0004b00000 r--s 00000000 fd:01 204 /data/store/000005.sst (deleted)
 Rss:                   4 kB
 Referenced:            4 kB
-7f0004b00000-7f0004c00000 rw-s 00000000 fd:01 205 /data/values/a b.vlog
+7f0004b00000-7f0004c00000 rw-s 00000000 fd:01 205                      /data/values/a  b.vlog
 Rss:                   0 kB
 7f0004c00000-7f0004d00000 rw-p 00000000 00:00 0
 Rss:                1024 kB
@@ -59,7 +59,7 @@ Rss:                 132 kB
 		{0x7f0004000000, 0x7f0004800000, "/data/store/000002.sst", 512 << 10, 0},
 		// not the private mapping of a store file, nor /data/storehouse
 		{0x7f0004a00000, 0x7f0004b00000, "/data/store/000005.sst (deleted)", 4 << 10, 4 << 10},
-		{0x7f0004b00000, 0x7f0004c00000, "/data/values/a b.vlog", 0, 0},
+		{0x7f0004b00000, 0x7f0004c00000, "/data/values/a  b.vlog", 0, 0}, // the path as it is
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got  %v\nwant %v", got, want)
@@ -108,12 +108,17 @@ func TestChoose(t *testing.T) {
 		{1 << 40, "cold-big cold-small warm quarter"},
 	}
 	for _, tc := range tests {
+		chosen, rest := choose(slices.Clone(maps), tc.want)
 		var names []string
-		for _, c := range choose(slices.Clone(maps), tc.want) {
+		for _, c := range chosen {
 			names = append(names, c.path)
 		}
-		if strings.Join(names, " ") != tc.got {
-			t.Errorf("want %d: %q; want %q", tc.want, names, tc.got)
+		var all []string
+		for _, c := range append(chosen, rest...) {
+			all = append(all, c.path)
+		}
+		if strings.Join(names, " ") != tc.got || strings.Join(all, " ") != "cold-big cold-small warm quarter" {
+			t.Errorf("want %d: %q of %q; want %q", tc.want, names, all, tc.got)
 		}
 	}
 }
@@ -208,7 +213,7 @@ func TestPageOut(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("MADV_PAGEOUT is Linux's")
 	}
-	// Opened through a symbolic link: /proc/self/maps names the files by their real path.
+	// Opened through a symbolic link: /proc/self/smaps names the files by their real path.
 	real, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -266,13 +271,13 @@ func TestPageOut(t *testing.T) {
 		t.Fatalf("only %d bytes of the store's files resident after writing and reading %d", before, n*size)
 	}
 	// Everything was just used: nothing is paged out until the referenced bits are cleared.
-	if out, hot, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil || len(out) != 0 || hot < before/2 {
+	if out, _, hot, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil || len(out) != 0 || hot < before/2 {
 		t.Fatalf("in use: %d paged out, %d in use, %v", len(out), hot, err)
 	}
 	if err := clearRefs(); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64)
+	out, _, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +295,7 @@ func TestPageOut(t *testing.T) {
 	if err := clearRefs(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil {
+	if _, _, _, err := pageOut(db.dirs(), everyMapping, math.MaxInt64); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -344,6 +349,7 @@ func TestTrimMapped(t *testing.T) {
 		t.Fatalf("only %d bytes of the store's files resident after writing 4 MB", r)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		done <- db.TrimMapped(ctx, TrimOptions{Limit: 1, Interval: 10 * time.Millisecond, Window: 10 * time.Millisecond})

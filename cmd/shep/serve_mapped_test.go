@@ -88,7 +88,7 @@ func TestServeStoreMappedLimitPagesOut(t *testing.T) {
 		if strings.Contains(line, `"msg":"paged out`) {
 			once.Do(func() { close(found) })
 		}
-	}, "--log-level", "debug", "--store-mapped-limit", "1") // debug: logged also when all is in use
+	}, "--log-level", "debug", "--store-mapped-limit", "1") // debug: the steps' log level (a page-out to 0 never ends)
 	defer stop()
 	// A liveness wait, not a timing assertion: the first look is a pause (10 s) after the start.
 	select {
