@@ -48,11 +48,12 @@ type serveConfig struct {
 	GatewayKey      string   `json:"gateway_key"`
 	OfficialKey     string   `json:"official_key"`
 	StoreMapped     string   `json:"store_mapped_limit"`
+	DebugAddr       string   `json:"debug_addr"`
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, data := newFlags(e, "serve")
-	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, allow_sha1, con_bin, max_body, day_length, systems, population, gateway_key, official_key, store_mapped_limit)")
+	cfgFile := fs.String("config", "", "JSON configuration file (keys: addr, base_url, log_level, log_format, trust_ca, crl, retention, provider_timeout, test_identities, allow_sha1, con_bin, max_body, day_length, systems, population, gateway_key, official_key, store_mapped_limit, debug_addr)")
 	var c serveConfig
 	var trustCA, crls, systems listFlag
 	fs.StringVar(&c.Addr, "addr", "", "listen address (default 127.0.0.1:8080; $SHEP_ADDR)")
@@ -71,6 +72,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&systems, "system", "how a built-in provider system decides: NAME=auto[:DELAY] or NAME=manual, DELAY a duration (0s: at once) or a share of the service's decision limit (default 50%); NAME labour-market, e-sobes or rshep (repeatable)")
 	fs.IntVar(&c.Population, "population", -1, "generated persons loaded into an empty ГБД ФЛ on first start (default 5000)")
 	fs.StringVar(&c.GatewayKey, "gateway-key", "", "algorithm of the gateway's own certificate, which signs every answer (WS-Security): rsa (default; DATA/gateway/gateway.{crt,key}) or gost2015 (GOST R 34.10-2015 512-bit from the test НУЦ's GOST CA; DATA/gateway/gateway-gost.{crt,key}) ($SHEP_GATEWAY_KEY)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address of Go's runtime profiles (/debug/pprof/: heap, CPU, goroutines), a listener of its own; keep it on loopback (default none; $SHEP_DEBUG_ADDR)")
 	fs.StringVar(&c.StoreMapped, "store-mapped-limit", "", "resident file-backed memory (mostly the store's memory-mapped tables and logs) above which the store pages out, ~32 MiB a second, the mappings that went unused for a 10 s window, until it is at three quarters of it: bytes, or with KiB, MiB or GiB; 0 never (default 128MiB: RSS ~220–260 MB after a load with a million messages logged, 675–790 MB without; Linux 5.4 or later; $SHEP_STORE_MAPPED_LIMIT)")
 	fs.StringVar(&c.OfficialKey, "official-key", "", "algorithm of the providers' officials' keys, which sign the results: rsa (default) or gost2015 (DATA/officials/ORG-gost.{crt,key}) ($SHEP_OFFICIAL_KEY)")
 	if err := parse(fs, args); err != nil {
@@ -120,6 +122,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer l.Close()
+	var debugAddr string
+	if c.DebugAddr != "" {
+		dl, err := net.Listen("tcp", c.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		defer dl.Close()
+		debugAddr = dl.Addr().String()
+		go serveDebug(ctx, dl, log.With("component", "debug"))
+	}
 	derived := "http://" + publicAddr(l.Addr().(*net.TCPAddr)) + "/pki"
 	newBase := c.BaseURL
 	if newBase == "" {
@@ -233,6 +245,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"gost_trust_anchor", filepath.Join(pkiDir(*data), "gost", "root.crt"), "gateway_key", gatewayKey, "official_key", officialKey)
 	fmt.Fprintf(e.stderr, "shep: serving on http://%s (data in %s, test НУЦ at %s, SyncChannel at http://%s/bip-sync-wss-gost/)\n",
 		addr, *data, authority.BaseURL(), addr)
+	if debugAddr != "" {
+		fmt.Fprintf(e.stderr, "shep: runtime profiles on http://%s/debug/pprof/\n", debugAddr)
+	}
 	return srv.Serve(ctx, l)
 }
 
@@ -272,6 +287,7 @@ func (c *serveConfig) fill(file string, getenv func(string) string, set map[stri
 	pick(&c.GatewayKey, "gateway-key", "SHEP_GATEWAY_KEY", f.GatewayKey, string(ca.AlgorithmRSA))
 	pick(&c.OfficialKey, "official-key", "SHEP_OFFICIAL_KEY", f.OfficialKey, string(ca.AlgorithmRSA))
 	pick(&c.StoreMapped, "store-mapped-limit", "SHEP_STORE_MAPPED_LIMIT", f.StoreMapped, "128MiB")
+	pick(&c.DebugAddr, "debug-addr", "SHEP_DEBUG_ADDR", f.DebugAddr, "")
 	if !set["system"] {
 		c.Systems = f.Systems
 	}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shep serve --debug-addr serves the runtime profiles on a listener of its own; the gateway's
+// listener does not serve them.
+func TestServeDebugAddr(t *testing.T) {
+	found := make(chan string, 1)
+	re := regexp.MustCompile(`runtime profiles on (http://[0-9.:]+)/debug/pprof/`)
+	base, stop := startServeWatching(t, t.TempDir(), func(line string) {
+		if m := re.FindStringSubmatch(line); m != nil {
+			select {
+			case found <- m[1]:
+			default:
+			}
+		}
+	}, "--debug-addr", "127.0.0.1:0")
+	defer stop()
+	var debug string
+	select {
+	case debug = <-found:
+	case <-time.After(time.Minute): // a liveness wait, not a timing assertion
+		t.Fatal("no debug address printed")
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(debug + "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile:") {
+		t.Fatalf("debug listener: %d %.200s", code, body)
+	}
+	if code, body := get(base + "/debug/pprof/heap?debug=1"); code == http.StatusOK {
+		t.Fatalf("the gateway's listener serves the profiles: %d %.200s", code, body)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+}
+
+// --debug-addr comes from the flag, $SHEP_DEBUG_ADDR or the config file; none by default.
+func TestServeConfigDebugAddr(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "shep.json")
+	if err := os.WriteFile(cfgFile, []byte(`{"debug_addr": "127.0.0.1:6060"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, env, want string
+	}{
+		{"default", "", "", ""},
+		{"file", cfgFile, "", "127.0.0.1:6060"},
+		{"environment over file", cfgFile, "127.0.0.1:6061", "127.0.0.1:6061"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c serveConfig
+			getenv := func(k string) string {
+				if k == "SHEP_DEBUG_ADDR" {
+					return tt.env
+				}
+				return ""
+			}
+			if err := c.fill(tt.file, getenv, map[string]bool{}); err != nil {
+				t.Fatal(err)
+			}
+			if c.DebugAddr != tt.want {
+				t.Fatalf("debug_addr %q, want %q", c.DebugAddr, tt.want)
+			}
+		})
+	}
+}
