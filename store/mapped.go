@@ -263,8 +263,8 @@ func (d *DB) dirs() []string {
 // pageOutChunk is how much of a mapping one madvise call pages out. The kernel holds the
 // process's mmap lock for the call, and the page faults of every other thread can queue behind a
 // mapping change (badger opening a table, the Go heap growing) that waits for it; a call over a
-// whole 64 MB file holds it ~10 ms. In 1 MB calls no single hold is long, though a page-out as a
-// whole still takes 40–110 ms of a core (BENCHMARKS.md, issue 7, item 9).
+// whole 64 MB file holds it ~10 ms. In 1 MB calls no single hold is long; a step of 32 MiB
+// takes ~30 ms of a core (BENCHMARKS.md, issue 7, item 10).
 const pageOutChunk = 1 << 20
 
 // pageOut pages out shared file mappings under dirs for which eligible is true, the least
