@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,23 +30,10 @@ func TestServeDebugAddr(t *testing.T) {
 	case <-time.After(time.Minute): // a liveness wait, not a timing assertion
 		t.Fatal("no debug address printed")
 	}
-	get := func(url string) (int, string) {
-		t.Helper()
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
-	}
-	if code, body := get(debug + "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile:") {
+	if code, body := httpGet(t, debug+"/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(string(body), "heap profile:") {
 		t.Fatalf("debug listener: %d %.200s", code, body)
 	}
-	if code, body := get(base + "/debug/pprof/heap?debug=1"); code == http.StatusOK {
+	if code, body := httpGet(t, base+"/debug/pprof/heap?debug=1"); code == http.StatusOK {
 		t.Fatalf("the gateway's listener serves the profiles: %d %.200s", code, body)
 	}
 	if code := stop(); code != 0 {

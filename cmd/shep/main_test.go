@@ -243,6 +243,21 @@ func startServeWatching(t *testing.T, data string, watch func(line string), extr
 	return base, stop
 }
 
+// httpGet fetches url and returns its status and body; a transport error fails the test.
+func httpGet(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
 // shep serve on a fresh data dir: bootstraps the НУЦ and the store, serves /pki and health, stops
 // gracefully.
 func TestServe(t *testing.T) {
@@ -250,14 +265,9 @@ func TestServe(t *testing.T) {
 	base, stop := startServe(t, data)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/pki/ca.crt": 200, "/pki/crl/delta.crl": 200, "/nope": 404,
 		"/bip-sync-wss-gost/?wsdl": 200, "/metrics": 200} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		code, b := httpGet(t, base+path)
+		if code != want {
+			t.Errorf("%s: %d %s", path, code, b)
 		}
 		if want == 404 && !strings.Contains(string(b), `"NOT_FOUND"`) {
 			t.Errorf("404 without a coded JSON error: %s", b)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,14 +152,8 @@ func TestServeGOSTKeys(t *testing.T) {
 	base, stop := startServe(t, data, "--gateway-key", "gost2015", "--official-key", "gost2015")
 	defer stop()
 	for _, path := range []string{"/pki/gost/root.crt", "/pki/gost/ca.crt", "/pki/gost/crl/full.crl", "/pki/gost/crl/delta.crl", "/pki/gost/crl/root.crl"} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("%s: %s", path, resp.Status)
+		if code, _ := httpGet(t, base+path); code != 200 {
+			t.Errorf("%s: %d", path, code)
 		}
 	}
 	gw, err := certs.ReadCertificates(filepath.Join(data, "gateway", "gateway-gost.crt"))
