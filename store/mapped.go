@@ -175,6 +175,10 @@ func (tr *trimmer) tick(ctx context.Context, now time.Time) error {
 	}
 	start := time.Now()
 	chosen, left, hot, err := pageOut(tr.dirs, func(m mapping) bool { return tr.unused[m.key()] }, min(tr.opts.Step, rss-target))
+	if err != nil && chosen == nil && left == nil {
+		// /proc/self/smaps unreadable: the same mappings are tried at the next interval.
+		return errors.Join(windowErr, err)
+	}
 	// What is left unused and still mapped stays eligible; what was unmapped, renamed
 	// "(deleted)" or used since is dropped, so that steps stop when nothing is left.
 	clear(tr.unused)
@@ -187,13 +191,16 @@ func (tr *trimmer) tick(ctx context.Context, now time.Time) error {
 	}
 	took := time.Since(start)
 	p := tr.paging
-	p.steps++
 	p.mappings += len(chosen)
 	p.bytes += bytes
 	p.took += took
+	if err != nil {
+		return errors.Join(windowErr, err)
+	}
+	p.steps++
 	tr.log.DebugContext(ctx, "paged out part of the store's mapped files", "mappings", len(chosen),
 		"bytes", bytes, "in_use", hot, "rss_file", rss, "took", took)
-	return errors.Join(windowErr, err)
+	return windowErr
 }
 
 func (tr *trimmer) endPaging(ctx context.Context, now time.Time, rss int64) {
@@ -270,7 +277,8 @@ const pageOutChunk = 1 << 20
 // pageOut pages out shared file mappings under dirs for which eligible is true, the least
 // referenced since the last clearRefs first, until want bytes are paged out or only mappings in
 // use are left (see choose). It returns those it paged out, those eligible and unused it left,
-// and the resident bytes of all those in use; after an error, those paged out before it.
+// and the resident bytes of all those in use; after a failed madvise, those paged out before it
+// and, as left, the rest.
 func pageOut(dirs []string, eligible func(mapping) bool, want int64) (chosen, left []mapping, hot int64, err error) {
 	maps, err := readSmaps(dirs)
 	if err != nil {
@@ -286,7 +294,7 @@ func pageOut(dirs []string, eligible func(mapping) bool, want int64) (chosen, le
 	for i, m := range chosen {
 		for a := m.start; a < m.end; a += pageOutChunk {
 			if err := madvisePageOut(a, min(pageOutChunk, m.end-a)); err != nil {
-				return chosen[:i], left, hot, err
+				return chosen[:i], slices.Concat(chosen[i:], left), hot, err
 			}
 		}
 	}

@@ -72,3 +72,16 @@ func TestServeConfigDebugAddr(t *testing.T) {
 		})
 	}
 }
+
+// A serve that fails after opening the debug listener stops it cleanly: no warning that it
+// stopped on its own.
+func TestServeDebugAddrFailedStart(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := shep(t, "serve", "--data", notADir, "--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0")
+	if code == 0 || strings.Contains(errs, "debug listener") {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+}

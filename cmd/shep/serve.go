@@ -128,9 +128,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--debug-addr: %w", err)
 		}
-		defer dl.Close()
 		debugAddr = dl.Addr().String()
-		go serveDebug(ctx, dl, log.With("component", "debug"))
+		defer startDebug(ctx, dl, log.With("component", "debug"))()
 	}
 	derived := "http://" + publicAddr(l.Addr().(*net.TCPAddr)) + "/pki"
 	newBase := c.BaseURL
