@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -83,5 +87,40 @@ func TestServeDebugAddrFailedStart(t *testing.T) {
 	code, _, errs := shep(t, "serve", "--data", notADir, "--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0")
 	if code == 0 || strings.Contains(errs, "debug listener") {
 		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+}
+
+// startDebug warns when its listener is reachable from other hosts, and only then.
+func TestStartDebugWarnsOffLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		warn bool
+	}{
+		{"127.0.0.1:0", false},
+		{"[::1]:0", false},
+		{"0.0.0.0:0", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			l, err := net.Listen("tcp", tt.addr)
+			if err != nil {
+				t.Skipf("cannot listen on %s here: %v", tt.addr, err)
+			}
+			var buf bytes.Buffer
+			stop := startDebug(t.Context(), l, slog.New(slog.NewTextHandler(&buf, nil)))
+			port := l.Addr().(*net.TCPAddr).Port
+			host := "127.0.0.1"
+			if strings.HasPrefix(tt.addr, "[::1]") {
+				host = "[::1]"
+			}
+			code, _ := httpGet(t, fmt.Sprintf("http://%s:%d/debug/pprof/cmdline", host, port))
+			stop()
+			if code != http.StatusOK {
+				t.Fatalf("cmdline: %d", code)
+			}
+			if got := strings.Contains(buf.String(), "not on a loopback address"); got != tt.warn {
+				t.Fatalf("warned %v, want %v:\n%s", got, tt.warn, buf.String())
+			}
+		})
 	}
 }
