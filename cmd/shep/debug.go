@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,8 +12,10 @@ import (
 )
 
 // startDebug serves Go's runtime profiles (net/http/pprof: heap, allocations, CPU, goroutines,
-// execution trace) on l, to find where the gateway's time and memory go under load, and
-// returns the function that stops it. It is a listener of its own, never the gateway's: the
+// execution trace) and the process's expvar variables (/debug/vars: the runtime's memory
+// statistics and badger's counters, such as the tables being compacted, bytes compacted per
+// level and level-0 writes) on l, to find where the gateway's time and memory go under load,
+// and returns the function that stops it. It is a listener of its own, never the gateway's: the
 // profiles show the process's internals (its command line too), and its address is for
 // operators. Requests take ctx as their context, so a CPU profile or trace being taken ends
 // with it.
@@ -23,6 +26,7 @@ func startDebug(ctx context.Context, l net.Listener, log *slog.Logger) (stop fun
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/debug/vars", expvar.Handler())
 	ctx, cancel := context.WithCancel(ctx)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// shep serve --debug-addr serves the runtime profiles on a listener of its own; the gateway's
-// listener does not serve them.
+// shep serve --debug-addr serves the runtime profiles and the expvar variables on a listener of
+// its own; the gateway's listener serves neither.
 func TestServeDebugAddr(t *testing.T) {
 	found := make(chan string, 1)
 	re := regexp.MustCompile(`runtime profiles on (http://[0-9.:]+)/debug/pprof/`)
@@ -37,8 +37,15 @@ func TestServeDebugAddr(t *testing.T) {
 	if code, body := httpGet(t, debug+"/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(string(body), "heap profile:") {
 		t.Fatalf("debug listener: %d %.200s", code, body)
 	}
-	if code, body := httpGet(t, base+"/debug/pprof/heap?debug=1"); code == http.StatusOK {
-		t.Fatalf("the gateway's listener serves the profiles: %d %.200s", code, body)
+	// badger's counters (it publishes them through expvar) and the runtime's memory.
+	if code, body := httpGet(t, debug+"/debug/vars"); code != http.StatusOK ||
+		!strings.Contains(string(body), `"badger_compaction_current_num_lsm"`) || !strings.Contains(string(body), `"memstats"`) {
+		t.Fatalf("debug vars: %d %.300s", code, body)
+	}
+	for _, path := range []string{"/debug/pprof/heap?debug=1", "/debug/vars"} {
+		if code, body := httpGet(t, base+path); code == http.StatusOK {
+			t.Fatalf("the gateway's listener serves %s: %d %.200s", path, code, body)
+		}
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exit %d", code)
