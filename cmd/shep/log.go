@@ -28,6 +28,7 @@ import (
 	"github.com/shep-kz/shep/gateway/faults"
 	"github.com/shep-kz/shep/gateway/msglog"
 	"github.com/shep-kz/shep/gateway/syncchannel"
+	"github.com/shep-kz/shep/internal/ids"
 	"github.com/shep-kz/shep/store"
 )
 
@@ -413,6 +414,14 @@ func uuid(r *mrand.Rand) string {
 	return string(out[:])
 }
 
+// random10 is the random part of a version 7 UUID.
+func random10(r *mrand.Rand) (b [10]byte) {
+	for k := range b {
+		b[k] = byte(r.Uint32())
+	}
+	return b
+}
+
 // randomB64 is the base64 of n random bytes (a digest, a signature value).
 func randomB64(r *mrand.Rand, n int) string {
 	b := make([]byte, n)
@@ -446,7 +455,7 @@ func (s *synth) record(i int) *msglog.Record {
 		sender, password = svc.Channel, svc.Channel+"-password"
 	}
 	rec := &msglog.Record{
-		Sender: sender, MessageID: uuid(r), SessionID: "{" + uuid(r) + "}", ServiceID: svc.ID, Channel: svc.Channel,
+		Sender: sender, MessageID: uuid(r), SessionID: "{" + ids.UUIDv7(received, random10(r)) + "}", ServiceID: svc.ID, Channel: svc.Channel,
 		SignerBIN: "160440007161", Received: received, Status: syncchannel.StatusSuccess, HTTPStatus: 200,
 		SignerSubject: `OU=BIN160440007161,O=НАО \"ГОСУДАРСТВЕННАЯ КОРПОРАЦИЯ \"ПРАВИТЕЛЬСТВО ДЛЯ ГРАЖДАН\",C=KZ,SERIALNUMBER=BIN160440007161,CN=ДЕМО ИНФОРМАЦИОННАЯ СИСТЕМА`,
 	}
