@@ -12,9 +12,15 @@ import (
 func UUID() string {
 	var b [16]byte
 	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return format(b)
+	return UUIDv4(b)
+}
+
+// UUIDv4 returns the RFC 9562 version 4 UUID of the 122 random bits taken from random (a
+// deterministic generator's, for synthetic data).
+func UUIDv4(random [16]byte) string {
+	random[6] = random[6]&0x0f | 0x40
+	random[8] = random[8]&0x3f | 0x80
+	return format(random)
 }
 
 // UUIDv7 returns the RFC 9562 version 7 UUID of time t and the 74 random bits taken from

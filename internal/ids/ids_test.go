@@ -23,6 +23,14 @@ func TestUUID(t *testing.T) {
 	}
 }
 
+// RFC 9562's example of a version 4 UUID (appendix A.3), from its random bits.
+func TestUUIDv4Example(t *testing.T) {
+	random := [16]byte{0x91, 0x91, 0x08, 0xf7, 0x52, 0xd1, 0x03, 0x20, 0x1b, 0xac, 0xf8, 0x47, 0xdb, 0x41, 0x48, 0xa8}
+	if got, want := UUIDv4(random), "919108f7-52d1-4320-9bac-f847db4148a8"; got != want {
+		t.Fatalf("UUIDv4 %s, want %s", got, want)
+	}
+}
+
 // RFC 9562's example of a version 7 UUID (appendix A.6): 2022-02-22 19:22:22 UTC.
 func TestUUIDv7Example(t *testing.T) {
 	at := time.Date(2022, 2, 22, 19, 22, 22, 0, time.FixedZone("EST", -5*3600)).Add(-5 * time.Hour)
