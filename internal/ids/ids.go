@@ -38,9 +38,10 @@ func UUIDv7(t time.Time, random [10]byte) string {
 	return format(b)
 }
 
-// Session returns a new ШЭП sessionId: "{uuid}", a version 7 UUID of the current time. Session
-// IDs handed out later sort after earlier ones, so the message log's session index grows at its
-// end instead of everywhere: badger's compactions rewrite only its newest tables (issue 7).
+// Session returns a new ШЭП sessionId: "{uuid}", a version 7 UUID of the current time (the
+// wall clock's, not a gateway's test clock). Session IDs handed out in a later millisecond sort
+// after earlier ones, so the message log's session index grows at its end instead of
+// everywhere: badger's compactions rewrite only its newest tables (issue 7).
 func Session() string {
 	var r [10]byte
 	rand.Read(r[:])
